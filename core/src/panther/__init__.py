@@ -1,0 +1,87 @@
+"""PANTHER: a plugin-based harness for testing network protocol implementations.
+
+The names plugin authors use are exported here. They are imported on first use,
+so that ``panther --help`` stays fast and imports no plugin.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from panther.__about__ import __version__
+
+_EXPORTS = {
+    "BaseServiceManager": "panther.services.manager",
+    "ServiceManagerError": "panther.services.manager",
+    "UnsupportedFeatureError": "panther.services.manager",
+    "ServiceContext": "panther.services.context",
+    "ServiceOutcome": "panther.services.outcome",
+    "Check": "panther.services.outcome",
+    "EXIT_UNSUPPORTED": "panther.services.outcome",
+    "ReadinessProbe": "panther.services.readiness",
+    "TcpConnectProbe": "panther.services.readiness",
+    "UdpProbe": "panther.services.readiness",
+    "LogLineProbe": "panther.services.readiness",
+    "register_plugin": "panther.plugins.manifest",
+    "PluginManifest": "panther.plugins.manifest",
+    "ImplementationConfig": "panther.config.implementation",
+    "IUTConfig": "panther.config.implementation",
+    "ProtocolConfig": "panther.config.models",
+    "BaseProtocol": "panther.protocols",
+    "TestContext": "panther.protocols",
+    "DockerBuilderFactory": "panther.services.docker_build",
+    "EventBus": "panther.events",
+    "Event": "panther.events",
+    "CommandGenerationEvent": "panther.events",
+    "ServiceInitializationEvent": "panther.events",
+    "ServicePreparationEvent": "panther.events",
+    "ServiceReadyEvent": "panther.events",
+    "ServiceErrorEvent": "panther.events",
+    "ServiceStartedEvent": "panther.events",
+    "ServiceExitedEvent": "panther.events",
+    "TestStartedEvent": "panther.events",
+    "TestPhaseEvent": "panther.events",
+    "TestFinishedEvent": "panther.events",
+    "ExperimentStartedEvent": "panther.events",
+    "ExperimentFinishedEvent": "panther.events",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'panther' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from panther.config.implementation import ImplementationConfig, IUTConfig
+    from panther.config.models import ProtocolConfig
+    from panther.events import (
+        CommandGenerationEvent,
+        Event,
+        EventBus,
+        ExperimentFinishedEvent,
+        ExperimentStartedEvent,
+        ServiceErrorEvent,
+        ServiceExitedEvent,
+        ServiceInitializationEvent,
+        ServicePreparationEvent,
+        ServiceReadyEvent,
+        ServiceStartedEvent,
+        TestFinishedEvent,
+        TestPhaseEvent,
+        TestStartedEvent,
+    )
+    from panther.plugins.manifest import PluginManifest, register_plugin
+    from panther.protocols import BaseProtocol, TestContext
+    from panther.services.context import ServiceContext
+    from panther.services.docker_build import DockerBuilderFactory
+    from panther.services.manager import BaseServiceManager, ServiceManagerError, UnsupportedFeatureError
+    from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
+    from panther.services.readiness import LogLineProbe, ReadinessProbe, TcpConnectProbe, UdpProbe

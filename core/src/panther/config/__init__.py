@@ -1,0 +1,1 @@
+"""Experiment configuration: the msgspec schema, its loader and its error messages."""

@@ -1,0 +1,140 @@
+"""The typed events of a run and the one bus they travel on.
+
+Every part of the harness (runner, environments, service managers) reports what
+happens as an event; observers (console progress, JSON-lines log, metrics)
+subscribe to the bus instead of being called directly, so adding an observer never
+touches the code that emits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, ClassVar
+
+import msgspec
+
+
+class Event(msgspec.Struct, kw_only=True, tag_field="event", tag=True):
+    """Base of every event: when it happened, and for which test and iteration."""
+
+    timestamp: float = msgspec.field(default_factory=time.time)
+    test: str | None = None
+    iteration: int | None = None
+
+    kind: ClassVar[str] = "event"
+
+
+class ExperimentStartedEvent(Event):
+    experiment: str
+    output_dir: str
+    tests: list[str]
+
+
+class ExperimentFinishedEvent(Event):
+    experiment: str
+    verdicts: dict[str, int]
+    exit_code: int
+    duration: float
+
+
+class TestStartedEvent(Event):
+    pass
+
+
+class TestPhaseEvent(Event):
+    """A phase of a test (prepare, deploy, ready, run, collect, verdict, teardown)."""
+
+    phase: str
+    status: str  # "started" | "finished"
+    duration: float | None = None
+
+
+class TestFinishedEvent(Event):
+    verdict: str
+    reason: str = ""
+    duration: float = 0.0
+
+
+class ServiceInitializationEvent(Event):
+    service_name: str
+    implementation: str = ""
+    role: str = ""
+
+
+class ServicePreparationEvent(Event):
+    service_name: str
+    preparation_type: str
+    detail: str = ""
+
+
+class CommandGenerationEvent(Event):
+    service_name: str
+    role: str
+    argv: list[str]
+    command: str
+
+
+class ServiceStartedEvent(Event):
+    service_name: str
+    pid: int | None = None
+
+
+class ServiceReadyEvent(Event):
+    service_name: str
+    probe: str
+    waited: float
+
+
+class ServiceErrorEvent(Event):
+    service_name: str
+    error: str
+
+
+class ServiceExitedEvent(Event):
+    service_name: str
+    exit_code: int | None
+    duration: float
+    stopped_by_harness: bool = False
+
+
+Observer = Callable[[Event], None]
+
+
+class EventBus:
+    """Delivers each published event to every subscriber, in subscription order.
+
+    Tests may run side by side (``--jobs``), so publishing is serialised: an
+    observer never sees two events at once and needs no lock of its own.
+    """
+
+    def __init__(self) -> None:
+        self._observers: list[Observer] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            for observer in self._observers:
+                observer(event)
+
+
+__all__ = [
+    "CommandGenerationEvent",
+    "Event",
+    "EventBus",
+    "ExperimentFinishedEvent",
+    "ExperimentStartedEvent",
+    "Observer",
+    "ServiceErrorEvent",
+    "ServiceExitedEvent",
+    "ServiceInitializationEvent",
+    "ServicePreparationEvent",
+    "ServiceReadyEvent",
+    "ServiceStartedEvent",
+    "TestFinishedEvent",
+    "TestPhaseEvent",
+    "TestStartedEvent",
+]

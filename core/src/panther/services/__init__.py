@@ -1,0 +1,1 @@
+"""Service managers: how an implementation is prepared, started and judged."""

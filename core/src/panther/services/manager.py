@@ -1,0 +1,238 @@
+"""``BaseServiceManager``: the workflow every implementation plugin inherits.
+
+Template method: a plugin supplies what is unique to it (its name, its binary, its
+role-specific arguments); this class turns that into an argv list, renders optional
+Jinja2 command templates safely, validates the plugin's configuration, emits events
+and gives the default verdict on how the service ended. Method names follow the
+IUT development guide, which is the public API plugin authors write against.
+"""
+
+from __future__ import annotations
+
+import inspect
+import shlex
+import shutil
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+
+from panther.config.implementation import ImplementationConfig
+from panther.events import CommandGenerationEvent, Event, EventBus
+from panther.services.context import ServiceContext
+from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
+
+if TYPE_CHECKING:
+    from panther.services.readiness import ReadinessProbe
+
+ROLES = ("server", "client", "peer")
+
+
+class ServiceManagerError(Exception):
+    """A plugin could not do what was asked (its message is shown to the user)."""
+
+
+class UnsupportedFeatureError(ServiceManagerError):
+    """The configuration asks for something this implementation cannot do."""
+
+
+class BaseServiceManager(ABC):
+    """Base of every IUT and tester service manager."""
+
+    #: The plugin's configuration Struct; the ``implementation:`` block is decoded into it.
+    config_class: ClassVar[type[ImplementationConfig]] = ImplementationConfig
+
+    def __init__(
+        self,
+        config: ImplementationConfig | None = None,
+        *,
+        context: ServiceContext | None = None,
+        event_bus: EventBus | None = None,
+    ) -> None:
+        self.config = config if config is not None else self.config_class()
+        self.context = context
+        self.event_bus = event_bus
+        self.prepared = False
+
+    # ----------------------------------------------------------- required hooks
+    @abstractmethod
+    def _get_implementation_name(self) -> str:
+        """The implementation's name, as in the experiment file."""
+
+    @abstractmethod
+    def _get_binary_name(self) -> str:
+        """The program to run (found on PATH unless ``binary_path`` is set)."""
+
+    # ----------------------------------------------------------- optional hooks
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        return []
+
+    def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
+        return []
+
+    def _get_peer_specific_args(self, **kwargs: Any) -> list[str]:
+        # A peer both listens and connects; by default it takes the server's arguments.
+        return self._get_server_specific_args(**kwargs)
+
+    def _get_executable(self, **kwargs: Any) -> list[str]:
+        """The argv prefix that starts the program; language bases replace it."""
+        binary = kwargs.get("binary_path") or self._get_binary_name()
+        return [str(binary)]
+
+    def _do_prepare(self, plugin_manager: Any = None) -> None:
+        """Implementation-specific preparation (check the binary, build, ...)."""
+
+    def get_supported_features(self) -> dict[str, bool]:
+        return {}
+
+    def generate_dockerfile_content(self) -> str | None:
+        """A Dockerfile for the docker_compose environment, or None when there is none."""
+        return None
+
+    def generate_deployment_commands(self) -> str:
+        """A human-readable command to start the server, for documentation and reports."""
+        return self.generate_run_command(role="server")
+
+    def get_run_environment(self, role: str, **kwargs: Any) -> dict[str, str]:
+        """Environment variables the program needs (key log, log level ...)."""
+        return {}
+
+    def get_readiness_probe(self, host: str, port: int) -> ReadinessProbe | None:
+        """How to tell that this service, as a server, is listening; None: no probe."""
+        return None
+
+    # ----------------------------------------------------------- provided workflow
+    @property
+    def implementation_name(self) -> str:
+        return self._get_implementation_name()
+
+    def run_arguments(self, role: str) -> dict[str, Any]:
+        """Keyword arguments every command gets: the plugin's configuration, then
+        what the deployment decided (address, port, folders, protocol extras)."""
+        arguments: dict[str, Any] = msgspec.structs.asdict(self.config)
+        if self.context is not None:
+            arguments.update(self.context.as_arguments())
+        return arguments
+
+    def generate_run_argv(self, role: str = "server", **kwargs: Any) -> list[str]:
+        """The command for ``role`` as an argv list: what environments execute."""
+        if role not in ROLES:
+            raise ServiceManagerError(
+                f"{self._get_implementation_name()}: unknown role {role!r} (expected one of {', '.join(ROLES)})"
+            )
+        arguments = {**self.run_arguments(role), **kwargs, "role": role}
+        template = self._command_template(role)
+        if template is not None:
+            argv = self._render_template(template, arguments)
+        else:
+            role_args = {
+                "server": self._get_server_specific_args,
+                "client": self._get_client_specific_args,
+                "peer": self._get_peer_specific_args,
+            }[role](**arguments)
+            argv = [*self._get_executable(**arguments), *role_args, *arguments.get("extra_args", [])]
+        argv = [str(item) for item in argv]
+        self.emit_event(
+            CommandGenerationEvent(
+                service_name=self.context.name if self.context else self._get_implementation_name(),
+                role=role,
+                argv=argv,
+                command=shlex.join(argv),
+            )
+        )
+        return argv
+
+    def generate_run_command(self, role: str = "server", **kwargs: Any) -> str:
+        """The same command as one shell-safe string (``shlex.join``)."""
+        return shlex.join(self.generate_run_argv(role=role, **kwargs))
+
+    def prepare(self, plugin_manager: Any = None) -> None:
+        """Run the plugin's preparation once."""
+        if not self.prepared:
+            self._do_prepare(plugin_manager)
+            self.prepared = True
+
+    def emit_event(self, event: Event) -> None:
+        if self.event_bus is not None:
+            if self.context is not None and event.test is None:
+                event.test = self.context.test_name
+            self.event_bus.publish(event)
+
+    def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
+        """The default verdict on how a service ended; plugins add their own checks."""
+        name = f"{outcome.name} exit"
+        evidence = [str(outcome.stderr), str(outcome.stdout)]
+        if outcome.start_error:
+            return [Check(name=f"{outcome.name} start", status="error", reason=outcome.start_error, evidence=evidence)]
+        if outcome.exit_code == EXIT_UNSUPPORTED:
+            return [
+                Check(
+                    name=name,
+                    status="unsupported",
+                    reason=f"{outcome.name} exited with {EXIT_UNSUPPORTED}: a requested feature is not supported",
+                    evidence=evidence,
+                )
+            ]
+        if outcome.role == "server" and outcome.stopped_by_harness:
+            return [Check(name=name, status="passed", reason="ran until the test ended")]
+        if outcome.timed_out:
+            return [
+                Check(
+                    name=name,
+                    status="failed",
+                    reason=f"{outcome.name} did not finish before the timeout and was stopped",
+                    evidence=evidence,
+                )
+            ]
+        if outcome.exit_code == 0:
+            return [Check(name=name, status="passed", reason="exited with 0")]
+        how = f"exited with {outcome.exit_code}" if outcome.exit_code is not None else "ended without an exit code"
+        if outcome.exit_code is not None and outcome.exit_code < 0:
+            how = f"was killed by signal {-outcome.exit_code}"
+        if outcome.role == "server":
+            how = f"{how} while clients still needed it"
+        return [Check(name=name, status="failed", reason=f"{outcome.name} {how}", evidence=evidence)]
+
+    # ----------------------------------------------------------- helpers for plugins
+    def find_binary(self, name: str | None = None, env_var: str | None = None) -> str | None:
+        """Locate a binary: ``binary_path`` from the config, then ``env_var``, then PATH."""
+        import os
+
+        if self.config.binary_path:
+            return self.config.binary_path if Path(self.config.binary_path).exists() else None
+        if env_var and os.environ.get(env_var):
+            candidate = Path(os.environ[env_var]) / (name or self._get_binary_name())
+            if candidate.exists():
+                return str(candidate)
+        return shutil.which(name or self._get_binary_name())
+
+    def _template_dir(self) -> Path | None:
+        for cls in type(self).__mro__:
+            if cls is BaseServiceManager or not issubclass(cls, BaseServiceManager):
+                continue
+            try:
+                folder = Path(inspect.getfile(cls)).parent / "templates"
+            except (TypeError, OSError):
+                continue  # defined interactively or in a built-in: no folder to look in
+            if folder.is_dir():
+                return folder
+        return None
+
+    def _command_template(self, role: str) -> Path | None:
+        folder = self._template_dir()
+        if folder is None:
+            return None
+        candidate = folder / f"{role}_command.jinja"
+        return candidate if candidate.is_file() else None
+
+    def _render_template(self, template: Path, arguments: dict[str, Any]) -> list[str]:
+        from panther.services.templates import render_command
+
+        context = {
+            "binary_name": self._get_binary_name(),
+            "implementation_name": self._get_implementation_name(),
+            "extra_args": [],
+            **arguments,
+        }
+        return render_command(template, context)
