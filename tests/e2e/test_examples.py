@@ -1,0 +1,61 @@
+"""Every experiment in ``examples/`` validates, and runs to an all-passed verdict
+through the real ``panther`` command, with every distribution installed together."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from panther.testing import require_peer
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+# Implementations whose programs come from outside Python: (binary, how to get it).
+EXTERNAL_PEERS = {
+    "ngtcp2": ("gtlsserver", "install Debian's ngtcp2-server and ngtcp2-client"),
+    "picoquic": ("picoquicdemo", "build picoquic and put picoquicdemo on PATH"),
+    "quiche": ("quiche-server", "build quiche's apps and put quiche-server on PATH"),
+}
+
+
+def _implementations(example: Path) -> set[str]:
+    document = yaml.safe_load(example.read_text())
+    return {
+        service["implementation"]["name"]
+        for test in document["tests"]
+        for service in test["services"].values()
+    }
+
+
+def _panther(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "panther", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_example_validates(example: Path, tmp_path: Path) -> None:
+    result = _panther("validate", str(example), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_example_runs_and_passes(example: Path, tmp_path: Path) -> None:
+    for implementation in _implementations(example):
+        if implementation in EXTERNAL_PEERS:
+            binary, how = EXTERNAL_PEERS[implementation]
+            require_peer(implementation, shutil.which(binary) is not None, how)
+    result = _panther("run", str(example), "--output-dir", str(tmp_path / "out"), cwd=tmp_path)
+    runs = list((tmp_path / "out").glob("*/results.json"))
+    assert len(runs) == 1, f"no results.json written\n{result.stdout}\n{result.stderr}"
+    results = json.loads(runs[0].read_text())
+    assert result.returncode == 0, f"{example.name} did not pass:\n{json.dumps(results, indent=1)[:4000]}"
+    assert (runs[0].parent / "summary.md").is_file()
+    assert (runs[0].parent / "junit.xml").is_file()
