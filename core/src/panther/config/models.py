@@ -16,10 +16,12 @@ Role = Literal["server", "client", "peer"]
 
 
 class _Strict(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # msgspec does not inherit ``kw_only``: a subclass that puts a required field
+    # after an optional one repeats it (``class X(_Strict, kw_only=True)``).
     pass
 
 
-class ProtocolConfig(_Strict):
+class ProtocolConfig(_Strict, kw_only=True):
     """A service's ``protocol:`` block; protocol plugins may extend it."""
 
     name: str
@@ -52,13 +54,13 @@ class StepsConfig(_Strict):
     wait: float | None = None
 
 
-class TestConfig(_Strict):
+class TestConfig(_Strict, kw_only=True):
     name: str
     description: str = ""
-    network_environment: dict[str, Any] = {"type": "local"}
+    network_environment: dict[str, Any] = msgspec.field(default_factory=lambda: {"type": "local"})
     execution_environment: list[ExecutionEnvironmentConfig] = []
     services: dict[str, ServiceConfig]
-    steps: StepsConfig = StepsConfig()
+    steps: StepsConfig = msgspec.field(default_factory=StepsConfig)
     timeout: float = 120.0
     iterations: int = 1
 
@@ -73,9 +75,9 @@ class ObserverConfig(_Strict):
 
 
 class ObserversConfig(_Strict):
-    logger: ObserverConfig = ObserverConfig()
-    metrics: ObserverConfig = ObserverConfig()
-    console: ObserverConfig = ObserverConfig()
+    logger: ObserverConfig = msgspec.field(default_factory=ObserverConfig)
+    metrics: ObserverConfig = msgspec.field(default_factory=ObserverConfig)
+    console: ObserverConfig = msgspec.field(default_factory=ObserverConfig)
 
 
 class PathsConfig(_Strict):
@@ -87,10 +89,10 @@ class DockerConfig(_Strict):
     build: bool = True
 
 
-class ExperimentConfig(_Strict):
+class ExperimentConfig(_Strict, kw_only=True):
     name: str | None = None
-    logging: LoggingConfig = LoggingConfig()
-    observers: ObserversConfig = ObserversConfig()
-    paths: PathsConfig = PathsConfig()
-    docker: DockerConfig = DockerConfig()
+    logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
+    observers: ObserversConfig = msgspec.field(default_factory=ObserversConfig)
+    paths: PathsConfig = msgspec.field(default_factory=PathsConfig)
+    docker: DockerConfig = msgspec.field(default_factory=DockerConfig)
     tests: list[TestConfig]
