@@ -1,0 +1,164 @@
+"""The contract every network environment implements (``local``, ``docker_compose``, ...).
+
+A network environment owns *where* the services of one test iteration run: it plans
+their addresses, ports and folders (:meth:`NetworkEnvironment.plan`), starts each
+service from an argv list (:meth:`NetworkEnvironment.start`) and ends everything it
+started (:meth:`NetworkEnvironment.teardown`). The runner owns *when*: the order of
+starts, readiness, timeouts and verdicts. A running service is a
+:class:`RunningService` whichever environment runs it.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from panther.config.models import NetworkEnvironmentConfig
+from panther.services.readiness import ReadinessProbe, TcpConnectProbe
+
+if TYPE_CHECKING:
+    from panther.config.models import ExperimentConfig
+    from panther.config.resolved import ResolvedTest
+    from panther.events import EventBus
+    from panther.services.context import ServiceContext
+    from panther.services.manager import BaseServiceManager
+
+#: File names of a service's captured output, inside its host output folder.
+STDOUT_LOG = "stdout.log"
+STDERR_LOG = "stderr.log"
+
+#: Environment variable every process of a run carries (value: the run's id), so the
+#: harness can find and end processes that escaped their process group or container.
+RUN_MARKER = "PANTHER_RUN_ID"
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def folder_name(name: str) -> str:
+    """A folder name made from a test or service name that can never leave its parent.
+
+    Names come from the experiment file: ``../x`` or ``a/b`` must not become paths.
+    """
+    cleaned = _UNSAFE_NAME.sub("_", name).strip("._") or "_"
+    return cleaned
+
+
+class ServiceStartError(Exception):
+    """A service could not be started (binary not found, image missing, ...).
+
+    The message is the reason shown in the test's verdict.
+    """
+
+
+@dataclass
+class ServiceLaunch:
+    """Everything an environment needs to start one service."""
+
+    name: str
+    role: str
+    argv: list[str]
+    # Variables added to the environment the service inherits (service ``environment:``
+    # block, the manager's run environment, profilers); never a complete environment.
+    env: dict[str, str]
+    context: ServiceContext
+    manager: BaseServiceManager
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RunningService(ABC):
+    """One started service: a process group on ``local``, a container elsewhere."""
+
+    def __init__(self, launch: ServiceLaunch) -> None:
+        self.launch = launch
+        self.name = launch.name
+        #: True once the harness had to end the service (it had not exited by itself).
+        self.stopped_by_harness = False
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.launch.context.host_output_dir / STDOUT_LOG
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.launch.context.host_output_dir / STDERR_LOG
+
+    @property
+    @abstractmethod
+    def pid(self) -> int | None:
+        """The process id on this host, when there is one."""
+
+    @abstractmethod
+    def poll(self) -> int | None:
+        """The exit code if the service has ended, else None; never blocks."""
+
+    @abstractmethod
+    def wait(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` seconds for the service to end; its exit code or None."""
+
+    @abstractmethod
+    def stop(self, grace: float) -> int | None:
+        """End the whole service (every process of its group, or its container):
+        a polite signal, then a forced kill after ``grace`` seconds. Returns the exit code.
+        Calling it on a service that already ended only cleans up what it left."""
+
+
+class NetworkEnvironment(ABC):
+    """Base of network environment plugins (entry-point group ``panther.network_environment``)."""
+
+    #: The name used in ``network_environment.type``.
+    name: ClassVar[str] = ""
+    #: The msgspec Struct the ``network_environment:`` block (including ``type``) decodes into.
+    config_class: ClassVar[type[NetworkEnvironmentConfig]] = NetworkEnvironmentConfig
+
+    def __init__(
+        self,
+        config: NetworkEnvironmentConfig | None = None,
+        *,
+        test_dir: Path,
+        bus: EventBus,
+        experiment: ExperimentConfig,
+        run_id: str = "",
+    ) -> None:
+        self.config = config if config is not None else self.config_class()
+        self.test_dir = test_dir
+        self.bus = bus
+        self.experiment = experiment
+        #: Value of :data:`RUN_MARKER` for every service this environment starts.
+        self.run_id = run_id
+
+    @property
+    def readiness_timeout(self) -> float:
+        """The longest the runner waits for one server to become ready."""
+        return 30.0
+
+    @abstractmethod
+    def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
+        """Decide each service's address, port and folders (creating the folders).
+
+        A server's ``host``/``port`` are where it listens; a client's are its target's.
+        """
+
+    @abstractmethod
+    def start(self, launch: ServiceLaunch) -> RunningService:
+        """Start one service; raise :class:`ServiceStartError` when it cannot start."""
+
+    @abstractmethod
+    def teardown(self) -> None:
+        """End every service this environment started and release what it holds
+        (ports, networks). Safe to call more than once."""
+
+    def default_readiness_probe(
+        self, service: RunningService, context: ServiceContext, transport: str
+    ) -> ReadinessProbe | None:
+        """The probe used when the service manager offers none.
+
+        TCP: a connection to the server's address. Other transports have no
+        portable probe; an environment that can observe its services (``local``
+        reads the process table) returns a better one. None: ready once started.
+        """
+        if transport == "tcp":
+            return TcpConnectProbe(context.host, context.port)
+        return None
