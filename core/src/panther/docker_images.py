@@ -1,0 +1,156 @@
+"""The local base image: a Debian root file system made with debootstrap, imported into Docker.
+
+The engines PANTHER runs against may pull nothing from a registry, so the image every
+container starts from is made on this machine, from the Debian mirror apt already
+uses. Making it takes minutes; an image that already carries the tag is reused.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from panther.docker_engine import DockerBuildError, connect
+
+DEFAULT_BASE_IMAGE = "panther/debian:bookworm"
+DEFAULT_SUITE = "bookworm"
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+# python3 so that Python implementations run; pip and venv so their wheels install.
+BASE_PACKAGES: tuple[str, ...] = ("python3", "python3-pip", "python3-venv", "ca-certificates")
+# Marks images made here, so that a foreign image with the same tag is recognised.
+BASE_IMAGE_LABEL = "org.panther.base-image"
+
+_APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
+_PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+
+
+def apt_mirror(suite: str = DEFAULT_SUITE, sources: Sequence[Path] = _APT_SOURCES) -> str:
+    """The Debian mirror this machine's apt uses for ``suite`` (deb.debian.org if none is found)."""
+    for uri, suites in _apt_entries(sources):
+        if suite in suites and "security" not in uri:
+            return uri
+    return DEFAULT_MIRROR
+
+
+def _apt_entries(sources: Sequence[Path]) -> Iterator[tuple[str, list[str]]]:
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            files.extend(sorted(p for p in source.iterdir() if p.suffix in (".list", ".sources")))
+        elif source.is_file():
+            files.append(source)
+    for file in files:
+        text = file.read_text(errors="replace")
+        if file.suffix == ".sources":
+            # deb822: blank-line separated stanzas of "Key: value".
+            for stanza in re.split(r"\n\s*\n", text):
+                fields = dict(
+                    line.split(":", 1) for line in stanza.splitlines() if ":" in line and not line.startswith("#")
+                )
+                uris = fields.get("URIs", "").split()
+                suites = fields.get("Suites", "").split()
+                if "deb" in fields.get("Types", "").split():
+                    for uri in uris:
+                        yield uri.rstrip("/"), suites
+        else:
+            for line in text.splitlines():
+                words = [w for w in line.split() if not w.startswith("[")]
+                if len(words) >= 3 and words[0] == "deb":
+                    yield words[1].rstrip("/"), [words[2]]
+
+
+def base_image_exists(tag: str) -> bool:
+    """True when the engine already holds an image tagged ``tag``."""
+    from docker.errors import ImageNotFound
+
+    try:
+        connect().images.get(tag)
+    except ImageNotFound:
+        return False
+    return True
+
+
+def build_base_image(
+    tag: str = DEFAULT_BASE_IMAGE,
+    *,
+    mirror: str | None = None,
+    packages: Sequence[str] = BASE_PACKAGES,
+    suite: str = DEFAULT_SUITE,
+    rebuild: bool = False,
+) -> str:
+    """Make (or reuse) the base image ``tag`` and return its image id.
+
+    ``packages`` are installed on top of debootstrap's minimal system. An image that
+    already carries ``tag`` is reused unless ``rebuild`` is set; concurrent callers on
+    this machine wait for one another instead of bootstrapping twice.
+    """
+    bad = [p for p in packages if not _PACKAGE_NAME.match(p)]
+    if bad:
+        raise DockerBuildError(f"not Debian package names: {', '.join(map(repr, bad))}")
+    client = connect()
+    with _build_lock(tag):
+        if not rebuild:
+            from docker.errors import ImageNotFound
+
+            try:
+                return str(client.images.get(tag).id)
+            except ImageNotFound:
+                pass
+        with tempfile.TemporaryDirectory(prefix="panther-rootfs-") as workdir:
+            rootfs = Path(workdir) / "rootfs"
+            _debootstrap(rootfs, suite=suite, mirror=mirror or apt_mirror(suite), packages=packages)
+            tarball = Path(workdir) / "rootfs.tar"
+            _run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tarball), "."], what="pack the root file system")
+            repository, _, version = tag.rpartition(":") if ":" in tag.split("/")[-1] else (tag, "", "latest")
+            changes = [
+                'CMD ["/bin/bash"]',
+                # An imported file system carries no environment; later stages extend PATH.
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "ENV LANG=C.UTF-8",
+                f"LABEL {BASE_IMAGE_LABEL}={suite}",
+            ]
+            client.api.import_image_from_file(str(tarball), repository=repository, tag=version, changes=changes)
+        return str(client.images.get(tag).id)
+
+
+def _debootstrap(rootfs: Path, *, suite: str, mirror: str, packages: Sequence[str]) -> None:
+    if shutil.which("debootstrap") is None:
+        raise DockerBuildError("debootstrap is not installed (apt-get install debootstrap)")
+    if os.geteuid() != 0:
+        raise DockerBuildError("making the base image needs root (debootstrap creates device files and owners)")
+    argv = ["debootstrap", "--variant=minbase"]
+    if packages:
+        argv.append("--include=" + ",".join(packages))
+    argv += [suite, str(rootfs), mirror]
+    _run(argv, what=f"debootstrap {suite} from {mirror}")
+    # Package caches are dead weight in every container started from the image.
+    for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for entry in (rootfs / cache).glob("*"):
+            if entry.is_file():
+                entry.unlink()
+
+
+def _run(argv: list[str], *, what: str) -> None:
+    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
+        raise DockerBuildError(f"could not {what} (exit code {completed.returncode}):\n{tail}")
+
+
+@contextmanager
+def _build_lock(tag: str) -> Iterator[None]:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", tag)
+    path = Path(tempfile.gettempdir()) / f"panther-base-image-{name}.lock"
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
