@@ -1,0 +1,1 @@
+"""The ``panther`` command line (``panther.cli.app:main``)."""

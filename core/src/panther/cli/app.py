@@ -1,0 +1,246 @@
+"""The ``panther`` command: its options, subcommands and exit codes.
+
+Exit codes: 0 every test passed, 1 a test did not pass, 2 a usage, configuration
+or plugin error (shown as a message, never a traceback).
+
+Start-up is kept fast: this module imports only typer; everything a command needs
+(the registry, the loader, the runner, rich) is imported inside that command, so
+``panther --help`` imports no plugin.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Iterator, List, NoReturn, Optional
+
+import typer
+
+from panther.__about__ import __version__
+from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
+
+if TYPE_CHECKING:
+    from panther.plugins.registry import PluginRegistry
+
+EXIT_USAGE = 2
+
+_TYPER_SETTINGS = {
+    # Plain help and plain errors: rich would cost start-up time and is not needed.
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+    "add_completion": False,
+    "no_args_is_help": True,
+}
+
+app = typer.Typer(help="PANTHER: test network protocol implementations.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
+plugins_app = typer.Typer(help="Inspect installed plugins.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
+new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
+app.add_typer(plugins_app, name="plugins")
+app.add_typer(new_app, name="new")
+
+
+@dataclass
+class CliState:
+    disabled: list[str] = field(default_factory=list)
+
+
+def fail(message: str) -> NoReturn:
+    """Show a user's mistake as a message and end with exit code 2."""
+    typer.echo(f"panther: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn configuration, plugin and scaffold errors into a message and exit code 2."""
+    from panther.config.errors import ConfigError
+    from panther.plugins.registry import PluginError
+    from panther.scaffold.errors import ScaffoldError
+
+    try:
+        yield
+    except (ConfigError, PluginError, ScaffoldError) as error:
+        fail(str(error))
+
+
+def _registry(ctx: typer.Context) -> PluginRegistry:
+    from panther.plugins.registry import PluginRegistry
+
+    state = ctx.find_object(CliState) or CliState()
+    return PluginRegistry.discover(disabled=state.disabled)
+
+
+def _experiment_file(path: Path) -> Path:
+    if not path.is_file():
+        fail(f"{path}: no such experiment file" if not path.exists() else f"{path}: not a file")
+    return path
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"panther-harness {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    disable_plugins: Annotated[
+        Optional[List[str]],
+        typer.Option(
+            "--disable-plugins",
+            metavar="NAMES",
+            help="Comma-separated plugins to turn off (name or kind:name); also PANTHER_DISABLE_PLUGINS.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    names = [name.strip() for value in disable_plugins or [] for name in value.split(",") if name.strip()]
+    ctx.obj = CliState(disabled=names)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Experiment YAML file.")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Tests to run at once.")] = 1,
+    output_dir: Annotated[
+        Optional[Path], typer.Option("--output-dir", "-o", help="Folder for results (default: the file's paths.output_dir).")
+    ] = None,
+    test_filter: Annotated[
+        Optional[List[str]], typer.Option("--filter", "-k", metavar="NAME", help="Run only the tests with this name (repeatable).")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Verbose logging.")] = False,
+    enable_metrics: Annotated[bool, typer.Option("--enable-metrics", help="Collect metrics.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on the console.")] = False,
+) -> None:
+    """Run an experiment: exit code 0 when every test passed, 1 otherwise."""
+    path = _experiment_file(file)
+    with _user_errors():
+        from panther.config.loader import load_experiment
+        from panther.runner.experiment import run_experiment
+
+        registry = _registry(ctx)
+        experiment = load_experiment(path, registry)
+        result = run_experiment(
+            experiment,
+            registry=registry,
+            jobs=jobs,
+            output_root=output_dir,
+            test_filter=test_filter or None,
+            debug=debug,
+            enable_metrics=enable_metrics,
+            console=not quiet,
+        )
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Experiment YAML file.")],
+) -> None:
+    """Check an experiment file and the plugins it names, without running it."""
+    path = _experiment_file(file)
+    with _user_errors():
+        from panther.config.loader import load_experiment
+
+        experiment = load_experiment(path, _registry(ctx))
+    names = ", ".join(test.name for test in experiment.tests)
+    typer.echo(f"{path}: valid ({len(experiment.tests)} test(s): {names})")
+
+
+@app.command()
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of experiment files, with every installed plugin's keys."""
+    import json
+
+    with _user_errors():
+        from panther.config.schema import experiment_json_schema
+
+        document = experiment_json_schema(_registry(ctx))
+    typer.echo(json.dumps(document, indent=2))
+
+
+@plugins_app.command("list")
+def plugins_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Installed plugins: kind, name, version, distribution, protocols, capabilities, errors."""
+    from panther.cli.plugin_list import describe_plugins, print_json, print_table
+
+    with _user_errors():
+        rows = describe_plugins(_registry(ctx))
+    (print_json if as_json else print_table)(rows)
+
+
+class Protocol(str, Enum):
+    quic = "quic"
+    http = "http"
+    minip = "minip"
+    none = "none"
+
+
+class Language(str, Enum):
+    python = "python"
+    rust = "rust"
+    c = "c"
+    go = "go"
+
+
+def _new(kind: str, name: str, protocol: Protocol, language: Language, directory: Optional[Path]) -> None:
+    with _user_errors():
+        from panther.scaffold.generator import PluginSpec, default_directory, write_distribution
+
+        spec = PluginSpec(kind=kind, name=name, protocol=protocol.value, language=language.value)
+        target = directory if directory is not None else default_directory(spec, Path.cwd())
+        written = write_distribution(spec, target)
+    typer.echo(f"Created {spec.distribution} in {target} ({len(written)} files).")
+    typer.echo(f"Next: pip install -e '{target}[test]' && pytest '{target / 'tests'}'")
+
+
+_NAME_HELP = "Plugin name, as written in experiment files (lowercase letters, digits, _)."
+_PROTOCOL_HELP = "Protocol base class to extend."
+_LANGUAGE_HELP = "Language of the implementation (python and rust add a language base)."
+_DIRECTORY_HELP = "Where to write it (default: ./iuts/NAME or ./testers/NAME if that folder exists, else ./panther-KIND-NAME)."
+
+
+@new_app.command("iut")
+def new_iut(
+    name: Annotated[str, typer.Argument(help=_NAME_HELP)],
+    protocol: Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)] = Protocol.none,
+    language: Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)] = Language.c,
+    directory: Annotated[Optional[Path], typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
+) -> None:
+    """Write a new IUT plugin distribution (entry-point group panther.iut)."""
+    _new("iut", name, protocol, language, directory)
+
+
+@new_app.command("tester")
+def new_tester(
+    name: Annotated[str, typer.Argument(help=_NAME_HELP)],
+    protocol: Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)] = Protocol.none,
+    language: Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)] = Language.c,
+    directory: Annotated[Optional[Path], typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
+) -> None:
+    """Write a new tester plugin distribution (entry-point group panther.tester)."""
+    _new("tester", name, protocol, language, directory)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point of ``panther`` and ``python -m panther``."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = translate_guide_argv(args)
+    except GuideArgvError as error:
+        typer.echo(f"panther: error: {error}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    app(args=args, prog_name="panther")
+

@@ -1,0 +1,1 @@
+"""Import paths of the IUT development guide (``panther.config.core.models``)."""

@@ -1,0 +1,1 @@
+"""The guide's base-class modules; each forwards to where the class now lives."""

@@ -1,0 +1,16 @@
+"""``BaseHTTPServiceManager`` at the import path of the IUT development guide.
+
+It lives in ``panther_base_http`` (distribution panther-base-http) and is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from panther.plugins.reexport import forward
+
+__all__ = ["BaseHTTPServiceManager", "HTTPConfig"]
+
+
+def __getattr__(name: str) -> Any:
+    return forward(__name__, name, __all__, "panther_base_http", "panther-base-http")

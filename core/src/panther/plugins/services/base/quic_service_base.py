@@ -1,0 +1,16 @@
+"""``BaseQUICServiceManager`` at the import path of the IUT development guide.
+
+It lives in ``panther_base_quic`` (distribution panther-base-quic) and is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from panther.plugins.reexport import forward
+
+__all__ = ["BaseQUICServiceManager", "QUICConfig"]
+
+
+def __getattr__(name: str) -> Any:
+    return forward(__name__, name, __all__, "panther_base_quic", "panther-base-quic")

@@ -1,0 +1,1 @@
+"""``panther new``: writes a new plugin distribution, tests included, from templates."""
