@@ -1,0 +1,146 @@
+"""TLS material for a test run: a fresh CA and a server certificate signed by it.
+
+Made with ``cryptography`` in-process (never by shelling out), so that every run
+has its own keys and nothing depends on files checked into the tree. Private keys
+are created with mode 0600 from the first byte: they are never world-readable,
+not even for the instant between writing and a later chmod.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+# Names every server certificate answers to, whatever the services are called:
+# local runs connect by loopback address, people connect by "localhost".
+DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
+_VALIDITY = datetime.timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class CertificateSet:
+    """Paths of the CA certificate, the server certificate and the server's private key."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    def copy_to(self, folder: Path) -> CertificateSet:
+        """The same files copied into ``folder`` (the key stays 0600)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = CertificateSet(
+            ca_file=folder / self.ca_file.name,
+            cert_file=folder / self.cert_file.name,
+            key_file=folder / self.key_file.name,
+        )
+        copy.ca_file.write_bytes(self.ca_file.read_bytes())
+        copy.cert_file.write_bytes(self.cert_file.read_bytes())
+        _write_private(copy.key_file, self.key_file.read_bytes())
+        return copy
+
+
+def _subject_alternative_names(names: Iterable[str]) -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    seen: set[str] = set()
+    for name in [*names, *DEFAULT_NAMES]:
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return x509.SubjectAlternativeName(entries)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    if path.exists():
+        path.unlink()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
+    """Create ``ca.pem``, ``cert.pem`` and ``key.pem`` (0600) in ``folder``.
+
+    The server certificate's SANs are ``names`` (typically the test's service names
+    and the addresses they are reached at) plus localhost, 127.0.0.1 and ::1.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    # Backdated a little so that a peer whose clock is slightly behind still accepts it.
+    not_before = now - datetime.timedelta(hours=1)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PANTHER test CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PANTHER test server")]))
+        .issuer_name(ca_name)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_subject_alternative_names(names), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    certificates = CertificateSet(
+        ca_file=folder / "ca.pem", cert_file=folder / "cert.pem", key_file=folder / "key.pem"
+    )
+    certificates.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    certificates.cert_file.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(
+        certificates.key_file,
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    return certificates

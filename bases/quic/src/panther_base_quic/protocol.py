@@ -1,0 +1,284 @@
+"""The ``quic`` protocol plugin: what a QUIC test exchanges and how it is judged.
+
+Before the services start it makes the test's TLS material, the files each server
+serves, and every service's QUIC arguments (TLS files, key log, qlog folder, ALPN,
+version, URLs to fetch and where to put them). After they end it checks that every
+file arrived byte for byte, and that the handshakes used the requested version and
+ALPN as far as the services' qlog files tell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Mapping
+
+import msgspec
+from panther.config.errors import ConfigError
+from panther.config.models import ProtocolConfig
+from panther.plugins.manifest import register_plugin
+from panther.protocols import BaseProtocol, TestContext
+from panther.services.context import ServiceContext
+from panther.services.outcome import Check, ServiceOutcome
+
+from panther_base_quic.__about__ import __version__
+from panther_base_quic.certificates import CertificateSet, make_certificates
+from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
+from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
+from panther_base_quic.transfer import TransferFile, check_download, transfer_plan, write_files
+from panther_base_quic.versions import DEFAULT_VERSION, QUIC_VERSIONS, quic_version_wire, version_names
+
+DEFAULT_TRANSFER = [1024, 65536, 1048576, 5242880]
+
+
+class QUICProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=True):
+    """The ``protocol:`` keys of a QUIC service beyond name, version, role and target."""
+
+    alpn: str = DEFAULT_ALPN
+    # Sizes in bytes of the files each server serves and each client downloads.
+    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] = msgspec.field(default_factory=lambda: list(DEFAULT_TRANSFER))
+    # Seed of the files' pseudo-random content.
+    seed: int = 0
+    # Whether clients verify the server's certificate (against the test's CA).
+    verify_peer: bool = True
+
+
+def _config_value(config: Any, key: str) -> Any:
+    if isinstance(config, Mapping):
+        return config.get(key)
+    return getattr(config, key, None)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _describe_version(wire: int) -> str:
+    names = version_names(wire)
+    return f"{wire:#010x} ({'/'.join(names)})" if names else f"{wire:#010x}"
+
+
+@register_plugin(
+    plugin_type="protocol",
+    name="quic",
+    version=__version__,
+    description="QUIC (RFC 9000): certificates, file transfer, version and ALPN checks",
+    supported_protocols=["quic"],
+)
+class QUICProtocol(BaseProtocol):
+    name = "quic"
+    transport = "udp"
+    default_port = DEFAULT_PORT
+    config_class = QUICProtocolConfig
+    versions = QUIC_VERSIONS
+
+    # ------------------------------------------------------------------ preparation
+    def prepare_test(self, test: TestContext) -> None:
+        services = self._quic_services(test)
+        plan = self._transfer_plan(test, services)
+        generated = self._generated_certificates(test, services)
+        for service in services:
+            config = test.protocol_configs[service.name]
+            version = _config_value(config, "version") or DEFAULT_VERSION
+            try:
+                wire = quic_version_wire(version)
+            except ConfigError as error:
+                error.path = f"services.{service.name}.protocol.version"
+                raise
+            folder = service.host_output_dir
+            folder.mkdir(parents=True, exist_ok=True)
+            qlog_dir = folder / "qlog"
+            qlog_dir.mkdir(exist_ok=True)
+            tls = self._service_certificates(test, service, generated)
+            arguments: dict[str, Any] = {
+                "cert_file": tls["cert_file"],
+                "key_file": tls["key_file"],
+                "ca_file": tls["ca_file"],
+                "keylog_file": service.service_path(folder / "keys.log"),
+                "qlog_dir": service.service_path(qlog_dir),
+                "alpn": _config_value(config, "alpn") or DEFAULT_ALPN,
+                "quic_version": version,
+                "quic_version_wire": wire,
+                "verify_peer": _config_value(config, "verify_peer") is not False,
+            }
+            if service.role in ("server", "peer"):
+                www = folder / "www"
+                write_files(www, plan)
+                arguments["www_dir"] = service.service_path(www)
+            if service.role == "client":
+                downloads = folder / "downloads"
+                downloads.mkdir(exist_ok=True)
+                base = f"https://{_url_host(service.host)}:{service.port}"
+                arguments["urls"] = [f"{base}/{item.name}" for item in plan]
+                arguments["download_dir"] = service.service_path(downloads)
+                arguments["expected_files"] = [item.name for item in plan]
+            service.arguments.update(arguments)
+
+    def _quic_services(self, test: TestContext) -> list[ServiceContext]:
+        return [
+            service
+            for name, service in test.services.items()
+            if _config_value(test.protocol_configs.get(name), "name") in (None, self.name)
+        ]
+
+    def _transfer_plan(self, test: TestContext, services: list[ServiceContext]) -> list[TransferFile]:
+        # Servers serve and clients expect the same files, so the services of one
+        # test must agree on them; the first service sets the plan.
+        chosen: tuple[tuple[int, ...], int] | None = None
+        chosen_by = ""
+        for service in services:
+            config = test.protocol_configs[service.name]
+            sizes = tuple(_config_value(config, "transfer") or DEFAULT_TRANSFER)
+            seed = int(_config_value(config, "seed") or 0)
+            duplicates = sorted({size for size in sizes if sizes.count(size) > 1})
+            if duplicates:
+                raise ConfigError(
+                    "a transfer size is listed twice",
+                    path=f"services.{service.name}.protocol.transfer",
+                    expected="distinct file sizes in bytes",
+                    found=", ".join(str(size) for size in duplicates),
+                )
+            if chosen is None:
+                chosen, chosen_by = (sizes, seed), service.name
+            elif (sizes, seed) != chosen:
+                raise ConfigError(
+                    f"services {chosen_by!r} and {service.name!r} disagree on the files to transfer",
+                    path=f"services.{service.name}.protocol",
+                    expected=f"transfer {list(chosen[0])} and seed {chosen[1]} (as in {chosen_by!r})",
+                    found=f"transfer {list(sizes)} and seed {seed}",
+                )
+        if chosen is None:
+            return []
+        return transfer_plan(chosen[0], chosen[1])
+
+    def _generated_certificates(self, test: TestContext, services: list[ServiceContext]) -> CertificateSet | None:
+        if all(self._user_tls(test, service.name) for service in services):
+            return None
+        names = [service.name for service in services] + [service.host for service in services]
+        return make_certificates(test.output_dir / "tls", names)
+
+    @staticmethod
+    def _user_tls(test: TestContext, name: str) -> bool:
+        config = test.implementation_configs.get(name)
+        return bool(_config_value(config, "cert_file") and _config_value(config, "key_file"))
+
+    def _service_certificates(
+        self, test: TestContext, service: ServiceContext, generated: CertificateSet | None
+    ) -> dict[str, str | None]:
+        own = test.implementation_configs.get(service.name)
+        target_config = test.implementation_configs.get(service.target) if service.target else None
+        user_ca = _config_value(own, "ca_file") or _config_value(target_config, "ca_file")
+        if self._user_tls(test, service.name):
+            return {
+                "cert_file": str(_config_value(own, "cert_file")),
+                "key_file": str(_config_value(own, "key_file")),
+                "ca_file": str(user_ca) if user_ca else None,
+            }
+        assert generated is not None  # made whenever a service lacks its own files
+        copy = generated.copy_to(service.host_output_dir / "tls")
+        return {
+            "cert_file": service.service_path(copy.cert_file),
+            "key_file": service.service_path(copy.key_file),
+            "ca_file": str(user_ca) if user_ca else service.service_path(copy.ca_file),
+        }
+
+    # ------------------------------------------------------------------ verdict
+    def evaluate_test(self, test: TestContext, outcomes: Mapping[str, ServiceOutcome]) -> list[Check]:
+        services = self._quic_services(test)
+        plan = self._transfer_plan(test, services)
+        checks: list[Check] = []
+        for service in services:
+            if service.role == "client":
+                downloads = service.host_output_dir / "downloads"
+                checks.extend(check_download(service.name, item, downloads) for item in plan)
+        for service in services:
+            checks.extend(self._handshake_checks(test, service))
+        return checks
+
+    def _handshake_checks(self, test: TestContext, service: ServiceContext) -> list[Check]:
+        config = test.protocol_configs[service.name]
+        wanted_version = quic_version_wire(_config_value(config, "version") or DEFAULT_VERSION)
+        wanted_alpn = _config_value(config, "alpn") or DEFAULT_ALPN
+        qlog_dir = service.host_output_dir / "qlog"
+        evidence = read_handshake_evidence(qlog_dir)
+        version_check = f"{service.name} QUIC version"
+        alpn_check = f"{service.name} ALPN"
+        if not evidence.files:
+            reason = f"no qlog file in {qlog_dir}: not verified"
+            return [
+                Check(name=version_check, status="skipped", reason=reason, evidence=[str(qlog_dir)]),
+                Check(name=alpn_check, status="skipped", reason=reason, evidence=[str(qlog_dir)]),
+            ]
+        return [
+            self._version_check(version_check, wanted_version, evidence),
+            self._alpn_check(alpn_check, wanted_alpn, evidence),
+        ]
+
+    @staticmethod
+    def _source(evidence: HandshakeEvidence) -> str:
+        return f"source: qlog, {len(evidence.files)} file(s)"
+
+    def _version_check(self, name: str, wanted: int, evidence: HandshakeEvidence) -> Check:
+        files = [str(path) for path in evidence.files]
+        seen = evidence.versions
+        if not seen:
+            return Check(
+                name=name,
+                status="skipped",
+                reason=f"the qlog records no QUIC version ({self._source(evidence)})",
+                evidence=files,
+            )
+        if seen == {wanted}:
+            return Check(
+                name=name,
+                status="passed",
+                reason=f"handshake used {_describe_version(wanted)} ({self._source(evidence)})",
+                evidence=files,
+            )
+        used = ", ".join(_describe_version(version) for version in sorted(seen))
+        return Check(
+            name=name,
+            status="failed",
+            reason=f"expected {_describe_version(wanted)}, the qlog shows {used} ({self._source(evidence)})",
+            evidence=files,
+        )
+
+    def _alpn_check(self, name: str, wanted: str, evidence: HandshakeEvidence) -> Check:
+        files = [str(path) for path in evidence.files]
+        if evidence.chosen_alpns:
+            if evidence.chosen_alpns == {wanted}:
+                return Check(
+                    name=name,
+                    status="passed",
+                    reason=f"ALPN {wanted!r} was chosen ({self._source(evidence)})",
+                    evidence=files,
+                )
+            chosen = ", ".join(sorted(repr(alpn) for alpn in evidence.chosen_alpns))
+            return Check(
+                name=name,
+                status="failed",
+                reason=f"expected ALPN {wanted!r}, the qlog shows {chosen} chosen ({self._source(evidence)})",
+                evidence=files,
+            )
+        if evidence.offered_alpns == {wanted}:
+            # No choice recorded, but nothing else was on offer: a completed
+            # handshake can only have agreed on this one.
+            return Check(
+                name=name,
+                status="passed",
+                reason=f"ALPN {wanted!r} was the only one offered ({self._source(evidence)})",
+                evidence=files,
+            )
+        if evidence.offered_alpns and wanted not in evidence.offered_alpns:
+            offered = ", ".join(sorted(repr(alpn) for alpn in evidence.offered_alpns))
+            return Check(
+                name=name,
+                status="failed",
+                reason=f"ALPN {wanted!r} was never offered, only {offered} ({self._source(evidence)})",
+                evidence=files,
+            )
+        return Check(
+            name=name,
+            status="skipped",
+            reason=f"the qlog records no chosen ALPN ({self._source(evidence)})",
+            evidence=files,
+        )

@@ -1,0 +1,98 @@
+"""The files a transfer test serves and the check that each one arrived whole.
+
+File contents are pseudo-random but deterministic (a function of the seed and the
+size), so that the same experiment serves the same bytes every time and a
+download can be judged without keeping a copy of what was sent.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from panther.services.outcome import Check
+
+_CHUNK = 1 << 20
+
+
+def file_name(size: int) -> str:
+    """The name under which the file of ``size`` bytes is served."""
+    return f"transfer-{size}.bin"
+
+
+def file_content(size: int, seed: int) -> bytes:
+    """The bytes of the file of ``size`` bytes for ``seed``."""
+    # A string seed is hashed with SHA-512 by ``random``: stable across runs and versions.
+    return random.Random(f"panther-transfer:{seed}:{size}").randbytes(size)
+
+
+@dataclass(frozen=True)
+class TransferFile:
+    name: str
+    size: int
+    seed: int
+
+    def content(self) -> bytes:
+        return file_content(self.size, self.seed)
+
+
+def transfer_plan(sizes: Iterable[int], seed: int) -> list[TransferFile]:
+    return [TransferFile(file_name(size), size, seed) for size in sizes]
+
+
+def write_files(folder: Path, plan: Iterable[TransferFile]) -> list[Path]:
+    """Write every file of ``plan`` into ``folder`` (created if needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for item in plan:
+        path = folder / item.name
+        path.write_bytes(item.content())
+        written.append(path)
+    return written
+
+
+def _first_difference(expected: bytes, path: Path) -> int | None:
+    with path.open("rb") as received:
+        offset = 0
+        while offset < len(expected):
+            chunk = received.read(_CHUNK)
+            if not chunk:
+                return offset
+            wanted = expected[offset : offset + len(chunk)]
+            if chunk != wanted:
+                return offset + next(i for i, (a, b) in enumerate(zip(chunk, wanted)) if a != b)
+            offset += len(chunk)
+    return None
+
+
+def check_download(service: str, item: TransferFile, download_dir: Path) -> Check:
+    """Did ``item`` arrive in ``download_dir`` byte for byte?"""
+    path = download_dir / item.name
+    name = f"{service} received {item.name}"
+    if not path.is_file():
+        return Check(
+            name=name,
+            status="failed",
+            reason=f"{item.name} was not received: expected {item.size} bytes, received nothing",
+            evidence=[str(download_dir)],
+        )
+    received_size = path.stat().st_size
+    if received_size != item.size:
+        kind = "truncated" if received_size < item.size else "too long"
+        return Check(
+            name=name,
+            status="failed",
+            reason=f"{item.name} is {kind}: expected {item.size} bytes, received {received_size} bytes",
+            evidence=[str(path)],
+        )
+    difference = _first_difference(item.content(), path)
+    if difference is not None:
+        return Check(
+            name=name,
+            status="failed",
+            reason=f"{item.name} has the right size ({item.size} bytes) but differs from byte {difference} on",
+            evidence=[str(path)],
+        )
+    return Check(name=name, status="passed", reason=f"{item.size} bytes, identical", evidence=[str(path)])
