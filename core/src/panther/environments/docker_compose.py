@@ -1,0 +1,463 @@
+"""The ``docker_compose`` network environment: each service in a container of its own.
+
+Per test iteration: one user-defined bridge network with its own subnet, one image
+per implementation (see :mod:`panther.docker_implementation_images`) and one
+container per service. A server listens on its fixed address on that network, which
+the harness on this host reaches for readiness probes; clients reach their server by
+its service name. Each service's folder is bind-mounted into its container, and the
+container's output is copied to the usual ``stdout.log``/``stderr.log`` as it comes.
+
+The harness drives the engine through the docker SDK; it also writes
+``docker-compose.yml`` into the test folder so that a user can re-run the same
+containers by hand. Every container and network carries the run id and an id of this
+environment as labels: teardown removes exactly what this test made, and nothing of
+it survives a crash, a timeout or Ctrl-C of the harness.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from panther.config.models import NetworkEnvironmentConfig
+from panther.docker_engine import DockerBuildError, DockerUnavailableError, connect
+from panther.environments.base import (
+    RUN_MARKER,
+    STDERR_LOG,
+    STDOUT_LOG,
+    NetworkEnvironment,
+    RunningService,
+    ServiceLaunch,
+    ServiceStartError,
+    folder_name,
+)
+from panther.environments.compose_file import write_compose_file
+from panther.plugins.manifest import register_plugin
+from panther.services.context import ServiceContext
+from panther.services.readiness import ReadinessProbe
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+    from docker.models.networks import Network
+
+    from panther.config.models import ExperimentConfig
+    from panther.config.resolved import ResolvedTest
+    from panther.events import EventBus
+
+RUN_LABEL = "org.panther.run"
+TEST_LABEL = "org.panther.test"
+#: One value per environment instance (one test iteration): what teardown removes.
+OWNER_LABEL = "org.panther.environment"
+SERVICE_LABEL = "org.panther.service"
+
+#: Where a service sees its own folder.
+CONTAINER_OUTPUT_DIR = PurePosixPath("/panther/output")
+COMPOSE_FILE = "docker-compose.yml"
+LISTENING_ROLES = ("server", "peer")
+# Any port will do for a protocol without a default: each container has its own address.
+FALLBACK_PORT = 4443
+
+
+class DockerComposeConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=True):
+    """Options of ``network_environment: {type: docker_compose, ...}``."""
+
+    # The longest to wait for one server to become ready, in seconds (image builds
+    # happen before this starts counting).
+    readiness_timeout: float = 60.0
+    # Seconds between SIGTERM and SIGKILL when the harness stops a container.
+    stop_grace: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.readiness_timeout <= 0:
+            raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
+        if self.stop_grace < 0:
+            raise ValueError(f"stop_grace must not be negative, got {self.stop_grace}")
+
+
+def container_port(ports: list[str]) -> int | None:
+    """The container side of the first ``ports:`` entry (``"8080:80"`` -> 80, ``"4443/udp"`` -> 4443)."""
+    if not ports:
+        return None
+    inner = ports[0].split("/", 1)[0].split(":")[-1]
+    try:
+        return int(inner)
+    except ValueError:
+        raise ValueError(f"ports entry {ports[0]!r}: expected [HOST_PORT:]CONTAINER_PORT[/PROTOCOL]") from None
+
+
+class _LogCopier(threading.Thread):
+    """Copies one output stream of a container into a file while it runs."""
+
+    def __init__(self, container: Container, path: Path, *, stdout: bool) -> None:
+        super().__init__(name=f"logs-{container.name}-{'out' if stdout else 'err'}", daemon=True)
+        self.container, self.path, self.stdout = container, path, stdout
+
+    def run(self) -> None:
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        with open(self.path, "ab") as sink:
+            try:
+                for chunk in self.container.logs(stdout=self.stdout, stderr=not self.stdout, stream=True, follow=True):
+                    sink.write(chunk)
+                    sink.flush()
+            except (DockerException, RequestException):
+                pass  # the container was removed under us: what was copied stays
+
+
+class ContainerService(RunningService):
+    def __init__(self, launch: ServiceLaunch, container: Container) -> None:
+        super().__init__(launch)
+        self.container = container
+        self._exit_code: int | None = None
+        self._copiers = [
+            _LogCopier(container, self.stdout_path, stdout=True),
+            _LogCopier(container, self.stderr_path, stdout=False),
+        ]
+        for copier in self._copiers:
+            copier.start()
+
+    @property
+    def pid(self) -> int | None:
+        if self._exit_code is not None:
+            return None
+        try:
+            self.container.reload()
+        except Exception:  # noqa: BLE001 - gone: it has no process any more
+            return None
+        pid = self.container.attrs.get("State", {}).get("Pid")
+        return int(pid) if pid else None
+
+    def poll(self) -> int | None:
+        if self._exit_code is None:
+            from docker.errors import NotFound
+
+            try:
+                self.container.reload()
+            except NotFound:
+                return self._exit_code
+            state = self.container.attrs.get("State", {})
+            if state.get("Status") in ("exited", "dead"):
+                self._exit_code = int(state.get("ExitCode", -1))
+        return self._exit_code
+
+    def wait(self, timeout: float) -> int | None:
+        if self.poll() is not None or timeout <= 0:
+            return self._exit_code
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        try:
+            result = self.container.wait(timeout=timeout)
+        except (RequestException, DockerException):
+            return self.poll()  # the time ran out (or the container went away)
+        self._exit_code = int(result.get("StatusCode", -1))
+        return self._exit_code
+
+    def stop(self, grace: float) -> int | None:
+        from docker.errors import DockerException
+
+        if self.poll() is None:
+            self.stopped_by_harness = True
+            try:
+                self.container.stop(timeout=max(int(grace + 0.999), 0))
+            except DockerException:
+                pass  # it ended on its own meanwhile
+            self.wait(grace + 10.0)
+        for copier in self._copiers:
+            copier.join(timeout=5.0)
+        try:
+            self.container.remove(force=True, v=True)
+        except DockerException:
+            pass  # already removed
+        return self._exit_code
+
+
+class ContainerPortProbe(ReadinessProbe):
+    """Ready once a socket in the container's network namespace is bound to the port.
+
+    Reads the container's ``/proc/<pid>/net`` tables from this host, so it works for
+    UDP, where nothing answers a connection attempt, and needs nothing in the image.
+    """
+
+    def __init__(self, service: ContainerService, transport: str, host: str, port: int) -> None:
+        self.service, self.transport, self.host, self.port = service, transport, host, port
+
+    def attempt(self, timeout: float) -> bool:
+        pid = self.service.pid
+        if pid is None:
+            return False
+        for table in (self.transport, f"{self.transport}6"):
+            try:
+                lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) != self.port:
+                    continue
+                if self.transport == "tcp" and fields[3] != "0A":  # not LISTEN
+                    continue
+                return True
+        return False
+
+    def describe(self) -> str:
+        return f"{self.transport} port {self.host}:{self.port} bound in container {self.service.name}"
+
+
+@register_plugin(
+    plugin_type="network_environment",
+    name="docker_compose",
+    description="One container per service on a Docker network of its own",
+)
+class DockerComposeNetworkEnvironment(NetworkEnvironment):
+    name = "docker_compose"
+    config_class = DockerComposeConfig
+
+    def __init__(
+        self,
+        config: NetworkEnvironmentConfig | None = None,
+        *,
+        test_dir: Path,
+        bus: EventBus,
+        experiment: ExperimentConfig,
+        run_id: str = "",
+    ) -> None:
+        super().__init__(config, test_dir=test_dir, bus=bus, experiment=experiment, run_id=run_id)
+        self.owner_id = uuid.uuid4().hex[:12]
+        self._client: DockerClient | None = None
+        self._network: Network | None = None
+        self._subnet: ipaddress.IPv4Network | None = None
+        self._test_name = ""
+        self._addresses: dict[str, str] = {}
+        self._images: dict[str, str] = {}
+        self._services: list[ContainerService] = []
+        self._compose_services: dict[str, dict[str, Any]] = {}
+
+    @property
+    def docker_config(self) -> DockerComposeConfig:
+        return self.config if isinstance(self.config, DockerComposeConfig) else DockerComposeConfig()
+
+    @property
+    def readiness_timeout(self) -> float:
+        return self.docker_config.readiness_timeout
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {RUN_LABEL: self.run_id, TEST_LABEL: self._test_name, OWNER_LABEL: self.owner_id}
+
+    @property
+    def client(self) -> DockerClient:
+        if self._client is None:
+            try:
+                self._client = connect()
+            except DockerUnavailableError as exc:
+                raise ServiceStartError(str(exc)) from None
+        return self._client
+
+    @property
+    def network_name(self) -> str:
+        return f"panther-{folder_name(self._test_name)[:40]}-{self.owner_id}"
+
+    # ------------------------------------------------------------------ plan
+    def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
+        self._test_name = test.name
+        subnet = self._create_network()
+        hosts = subnet.hosts()
+        next(hosts)  # the first address is the bridge itself: this host's side of the network
+        contexts: dict[str, ServiceContext] = {}
+        used_folders: set[str] = set()
+        for name, service in test.services.items():
+            folder = folder_name(name)
+            while folder in used_folders:
+                folder += "_"
+            used_folders.add(folder)
+            directory = self.test_dir / folder
+            directory.mkdir(parents=True, exist_ok=True)
+            self._make_writable(directory)
+            address = str(next(hosts))
+            self._addresses[name] = address
+            port = 0
+            if service.protocol.role in LISTENING_ROLES:
+                protocol_port = service.protocol_class.default_port if service.protocol_class else 0
+                port = container_port(service.config.ports) or protocol_port or FALLBACK_PORT
+            contexts[name] = ServiceContext(
+                name=name,
+                role=service.protocol.role,
+                test_name=test.name,
+                host_output_dir=directory,
+                output_dir=CONTAINER_OUTPUT_DIR,
+                host=address,
+                port=port,
+                target=service.protocol.target,
+                environment=self.name,
+                env=dict(service.config.environment),
+                timeout=service.config.timeout,
+            )
+        for name, context in contexts.items():
+            if context.target is None or context.role == "server":
+                continue
+            target = contexts.get(context.target)
+            if target is None:
+                raise ValueError(f"service {name!r}: target {context.target!r} is not a service of this test")
+            if context.role == "client":
+                # By name: the network's DNS resolves a service name to its container.
+                context.host, context.port = context.target, target.port
+        return contexts
+
+    def _create_network(self) -> ipaddress.IPv4Network:
+        """Create this test's network and return its subnet.
+
+        Fixed addresses need a subnet given at creation; letting the engine pick one
+        first (it avoids the host's routes and the other networks) and then re-creating
+        the network with it keeps that choice to the engine.
+        """
+        from docker.errors import APIError
+        from docker.types import IPAMConfig, IPAMPool
+
+        last_error: Exception | None = None
+        for _ in range(5):
+            probe = self.client.networks.create(f"{self.network_name}-probe", driver="bridge", labels=self.labels)
+            probe.reload()
+            subnet = ipaddress.IPv4Network(probe.attrs["IPAM"]["Config"][0]["Subnet"])
+            probe.remove()
+            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))])
+            try:
+                self._network = self.client.networks.create(
+                    self.network_name, driver="bridge", ipam=ipam, labels=self.labels, check_duplicate=True
+                )
+            except APIError as exc:  # another test took the subnet in between
+                last_error = exc
+                continue
+            self._subnet = subnet
+            return subnet
+        raise ServiceStartError(f"could not create a Docker network for {self._test_name}: {last_error}")
+
+    @staticmethod
+    def _make_writable(directory: Path) -> None:
+        # A harness running as root keeps the image's unprivileged user, who must be
+        # able to write into the bind-mounted folder; other users run containers as themselves.
+        if os.geteuid() == 0:
+            directory.chmod(0o777)
+
+    # ------------------------------------------------------------------ start
+    def start(self, launch: ServiceLaunch) -> RunningService:
+        from docker.errors import APIError, ImageNotFound
+
+        if self._network is None:
+            raise ServiceStartError("the docker_compose environment started a service before planning the test")
+        context = launch.context
+        image = self._image_for(launch)
+        env = {**launch.env, RUN_MARKER: self.run_id}
+        volumes = {str(context.host_output_dir.resolve()): {"bind": str(CONTAINER_OUTPUT_DIR), "mode": "rw"}}
+        labels = {**self.labels, SERVICE_LABEL: launch.name}
+        user = None if os.geteuid() == 0 else f"{os.geteuid()}:{os.getegid()}"
+        address = self._addresses[launch.name]
+        name = f"{self.network_name}-{folder_name(launch.name)}"[:120]
+        endpoint = self.client.api.create_endpoint_config(ipv4_address=address, aliases=[launch.name])
+        self._compose_services[launch.name] = {
+            "image": image, "argv": launch.argv, "env": env, "address": address, "labels": labels,
+            "host_dir": str(context.host_output_dir.resolve()), "user": user, "target": context.target,
+        }
+        write_compose_file(
+            self.test_dir / COMPOSE_FILE,
+            network=self.network_name,
+            subnet=str(self._subnet),  # set together with the network
+            labels=self.labels,
+            services=self._compose_services,
+            container_dir=str(CONTAINER_OUTPUT_DIR),
+        )
+        try:
+            container = self.client.containers.create(
+                image,
+                command=launch.argv,
+                name=name,
+                environment=env,
+                volumes=volumes,
+                labels=labels,
+                user=user,
+                working_dir=str(CONTAINER_OUTPUT_DIR),
+                hostname=folder_name(launch.name)[:63],
+                network=self.network_name,
+                networking_config={self.network_name: endpoint},
+                stdin_open=False,
+                tty=False,
+            )
+        except (APIError, ImageNotFound) as exc:
+            raise ServiceStartError(f"could not create the container of {launch.name}: {exc}") from None
+        try:
+            container.start()
+        except APIError as exc:
+            container.remove(force=True)
+            reason = str(exc.explanation or exc)
+            if "executable file not found" in reason or "no such file or directory" in reason:
+                raise ServiceStartError(f"binary not found in image {image}: {launch.argv[0]}") from None
+            raise ServiceStartError(f"could not start the container of {launch.name}: {reason}") from None
+        running = ContainerService(launch, container)
+        self._services.append(running)
+        return running
+
+    def _image_for(self, launch: ServiceLaunch) -> str:
+        from panther.docker_implementation_images import implementation_image
+
+        implementation = launch.manager.implementation_name
+        if implementation not in self._images:
+            log_path = launch.context.host_output_dir / "image-build.log"
+            try:
+                self._images[implementation] = implementation_image(
+                    launch.manager,
+                    base_image=self.experiment.docker.base_image,
+                    build=self.experiment.docker.build,
+                    log_path=log_path,
+                )
+            except DockerBuildError as exc:
+                raise ServiceStartError(f"no image for {implementation}: {exc}") from None
+            except DockerUnavailableError as exc:
+                raise ServiceStartError(str(exc)) from None
+        return self._images[implementation]
+
+    # ------------------------------------------------------------------ teardown
+    def teardown(self) -> None:
+        grace = self.docker_config.stop_grace
+        for service in self._services:
+            service.stop(grace=grace)
+        if self._client is not None:
+            remove_labelled(self._client, OWNER_LABEL, self.owner_id)
+        self._network = None
+
+    def default_readiness_probe(
+        self, service: RunningService, context: ServiceContext, transport: str
+    ) -> ReadinessProbe | None:
+        if isinstance(service, ContainerService) and transport in ("tcp", "udp"):
+            return ContainerPortProbe(service, transport, context.host, context.port)
+        return super().default_readiness_probe(service, context, transport)
+
+
+def remove_labelled(client: DockerClient, label: str, value: str) -> list[str]:
+    """Remove every container, then every network, labelled ``label=value``; their names.
+
+    With :data:`RUN_LABEL` and a run id, this cleans up after a harness that was killed
+    before its own teardown could run.
+    """
+    from docker.errors import DockerException
+
+    removed: list[str] = []
+    selector = {"label": f"{label}={value}"}
+    for container in client.containers.list(all=True, filters=selector):
+        try:
+            container.remove(force=True, v=True)
+            removed.append(str(container.name))
+        except DockerException:
+            pass  # removed concurrently
+    for network in client.networks.list(filters=selector):
+        try:
+            network.remove()
+            removed.append(str(network.name))
+        except DockerException:
+            pass
+    return removed

@@ -1,0 +1,335 @@
+"""The docker_compose environment against the real Docker engine.
+
+Two python3 programs (a UDP echo server and its client) run in containers made from
+the locally built base image. The test drives the environment through its contract
+(plan, start, readiness probe, stop, teardown) the way the runner does, then checks
+the verdict, the compose file, the bind-mounted output, and that nothing labelled
+with the run id is left on the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from panther.config import models
+from panther.config.models import ExperimentConfig, ProtocolConfig, ServiceConfig
+from panther.docker_engine import DockerUnavailableError, connect
+from panther.docker_images import BASE_IMAGE_LABEL, DEFAULT_BASE_IMAGE, base_image_exists, build_base_image
+from panther.config.resolved import ResolvedService, ResolvedTest
+from panther.environments.base import ServiceLaunch
+from panther.environments.docker_compose import (
+    COMPOSE_FILE,
+    RUN_LABEL,
+    ContainerService,
+    DockerComposeConfig,
+    DockerComposeNetworkEnvironment,
+)
+from panther.events import EventBus
+from panther.protocols import BaseProtocol
+from panther.services.manager import BaseServiceManager
+from panther.services.outcome import Check, ServiceOutcome
+from panther.testing import require_peer
+
+ECHO_SERVER = """
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((host, port))
+print("listening", host, port, flush=True)
+while True:
+    data, peer = sock.recvfrom(2048)
+    sock.sendto(b"echo:" + data, peer)
+"""
+
+ECHO_CLIENT = """
+import pathlib, socket, sys
+host, port, out = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.settimeout(5)
+received = []
+for i in range(3):
+    sock.sendto(f"ping {i}".encode(), (host, port))
+    received.append(sock.recvfrom(2048)[0].decode())
+(out / "received.txt").write_text("\\n".join(received))
+print("got", received, flush=True)
+sys.exit(0 if received == [f"echo:ping {i}" for i in range(3)] else 1)
+"""
+
+CRASHING_CLIENT = """
+import sys
+print("about to fail", file=sys.stderr, flush=True)
+sys.exit(3)
+"""
+
+
+class UdpEcho(BaseProtocol):
+    name = "udp_echo"
+    transport = "udp"
+    default_port = 7007
+
+
+class InlinePythonManager(BaseServiceManager):
+    """Runs a short python3 program given inline, in whatever image has python3."""
+
+    program = ""
+
+    def _get_implementation_name(self) -> str:
+        return "inline_python"
+
+    def _get_binary_name(self) -> str:
+        return "python3"
+
+    def _get_executable(self, **kwargs: Any) -> list[str]:
+        return ["python3", "-c", self.program]
+
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        return [kwargs["host"], str(kwargs["port"])]
+
+    def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
+        return [kwargs["host"], str(kwargs["port"]), kwargs["output_dir"]]
+
+
+class EchoServer(InlinePythonManager):
+    program = ECHO_SERVER
+
+
+class EchoClient(InlinePythonManager):
+    program = ECHO_CLIENT
+
+
+class CrashingClient(InlinePythonManager):
+    program = CRASHING_CLIENT
+
+
+def service(name: str, role: str, manager: type[BaseServiceManager], target: str | None = None) -> ResolvedService:
+    protocol = ProtocolConfig(name="udp_echo", role=role, target=target)  # type: ignore[arg-type]
+    return ResolvedService(
+        name=name,
+        config=ServiceConfig(implementation={"name": "inline_python"}, protocol={"name": "udp_echo", "role": role}),
+        implementation=manager.config_class(name="inline_python"),
+        manager_class=manager,
+        protocol=protocol,
+        protocol_class=UdpEcho,
+    )
+
+
+def echo_test(name: str, client: type[BaseServiceManager]) -> ResolvedTest:
+    services = {
+        "server": service("server", "server", EchoServer),
+        "client": service("client", "client", client, target="server"),
+    }
+    config = models.TestConfig(name=name, network_environment={"type": "docker_compose"}, services={
+        n: s.config for n, s in services.items()
+    })
+    return ResolvedTest(
+        index=0, config=config, services=services,
+        network_environment_class=DockerComposeNetworkEnvironment,
+        network_environment_config=DockerComposeConfig(type="docker_compose"),
+    )
+
+
+def wait_ready(environment: DockerComposeNetworkEnvironment, running: ContainerService, launch: ServiceLaunch) -> bool:
+    probe = launch.manager.get_readiness_probe(launch.context.host, launch.context.port) or (
+        environment.default_readiness_probe(running, launch.context, UdpEcho.transport)
+    )
+    assert probe is not None
+    deadline = time.monotonic() + environment.readiness_timeout
+    while time.monotonic() < deadline:
+        if probe.attempt(0.2):
+            return True
+        if running.wait(0.05) is not None:
+            return False
+    return False
+
+
+def run_test(test: ResolvedTest, test_dir: Path, run_id: str, base_image: str) -> dict[str, Any]:
+    """Plan, start the server, probe it, start the client, wait, stop, judge, tear down."""
+    experiment = ExperimentConfig(tests=[test.config])
+    experiment.docker.base_image = base_image
+    environment = DockerComposeNetworkEnvironment(
+        test.network_environment_config, test_dir=test_dir, bus=EventBus(), experiment=experiment, run_id=run_id
+    )
+    result: dict[str, Any] = {"checks": [], "environment": environment}
+    try:
+        contexts = environment.plan(test)
+        result["contexts"] = contexts
+        running: dict[str, ContainerService] = {}
+        for name in ("server", "client"):
+            resolved = test.services[name]
+            manager = resolved.manager_class(resolved.implementation, context=contexts[name])
+            launch = ServiceLaunch(
+                name=name, role=contexts[name].role, argv=manager.generate_run_argv(role=contexts[name].role),
+                env={}, context=contexts[name], manager=manager,
+            )
+            started = environment.start(launch)
+            assert isinstance(started, ContainerService)
+            running[name] = started
+            if name == "server":
+                result["server_ready"] = wait_ready(environment, started, launch)
+        result["client_exit"] = running["client"].wait(60.0)
+        for name, started in running.items():
+            begun = time.monotonic()
+            code = started.stop(grace=2.0)
+            outcome = ServiceOutcome(
+                name=name, role=started.launch.role, exit_code=code, duration=time.monotonic() - begun,
+                output_dir=started.launch.context.host_output_dir, stdout=started.stdout_path,
+                stderr=started.stderr_path, stopped_by_harness=started.stopped_by_harness,
+            )
+            result["checks"].extend(started.launch.manager.evaluate(outcome))
+    finally:
+        environment.teardown()
+    return result
+
+
+def verdict(checks: list[Check]) -> str:
+    order = ["error", "failed", "unsupported", "skipped", "passed"]
+    return min((c.status for c in checks), key=order.index, default="error")
+
+
+def leftovers(client: Any, run_id: str) -> list[str]:
+    selector = {"label": f"{RUN_LABEL}={run_id}"}
+    return [c.name for c in client.containers.list(all=True, filters=selector)] + [
+        n.name for n in client.networks.list(filters=selector)
+    ]
+
+
+def test_udp_echo_between_two_containers(docker_client: Any, base_image: str, tmp_path: Path) -> None:
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    test = echo_test("udp echo", EchoClient)
+
+    result = run_test(test, tmp_path, run_id, base_image)
+
+    assert result["server_ready"], (tmp_path / "server" / "stderr.log").read_text()
+    assert result["client_exit"] == 0, (tmp_path / "client" / "stderr.log").read_text()
+    assert verdict(result["checks"]) == "passed", result["checks"]
+    # The client wrote through its bind mount; its output was copied as it came.
+    assert (tmp_path / "client" / "received.txt").read_text().splitlines() == [f"echo:ping {i}" for i in range(3)]
+    assert "got ['echo:ping 0'" in (tmp_path / "client" / "stdout.log").read_text()
+    server_context = result["contexts"]["server"]
+    assert f"listening {server_context.host} 7007" in (tmp_path / "server" / "stdout.log").read_text()
+    # Clients reach their server by service name.
+    assert result["contexts"]["client"].host == "server"
+
+    compose = yaml.safe_load((tmp_path / COMPOSE_FILE).read_text())
+    assert set(compose["services"]) == {"server", "client"}
+    assert compose["services"]["client"]["command"][:2] == ["python3", "-c"]
+    assert compose["services"]["client"]["command"][3:] == ["server", "7007", "/panther/output"]
+    assert compose["services"]["client"]["depends_on"] == ["server"]
+    assert compose["services"]["server"]["networks"]["test"]["ipv4_address"] == server_context.host
+    assert compose["services"]["server"]["image"] == base_image
+    network = compose["networks"]["test"]
+    assert network["labels"][RUN_LABEL] == run_id
+    if shutil.which("docker-compose"):
+        checked = subprocess.run(
+            ["docker-compose", "-f", str(tmp_path / COMPOSE_FILE), "config", "--quiet"],
+            capture_output=True, text=True, check=False,
+        )
+        assert checked.returncode == 0, checked.stderr
+
+    assert leftovers(docker_client, run_id) == []
+
+
+def test_crashing_container_gets_a_failed_verdict_and_is_removed(
+    docker_client: Any, base_image: str, tmp_path: Path
+) -> None:
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    test = echo_test("crash", CrashingClient)
+
+    result = run_test(test, tmp_path, run_id, base_image)
+
+    assert result["client_exit"] == 3
+    failed = [c for c in result["checks"] if c.status == "failed"]
+    assert [c.name for c in failed] == ["client exit"]
+    assert "exited with 3" in failed[0].reason
+    assert verdict(result["checks"]) == "failed"
+    assert "about to fail" in (tmp_path / "client" / "stderr.log").read_text()
+    assert leftovers(docker_client, run_id) == []
+
+
+def test_teardown_removes_everything_even_when_the_test_is_abandoned(
+    docker_client: Any, base_image: str, tmp_path: Path
+) -> None:
+    """A harness interrupted mid-test (timeout, Ctrl-C) only gets to call teardown."""
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    test = echo_test("abandoned", EchoClient)
+    experiment = ExperimentConfig(tests=[test.config])
+    experiment.docker.base_image = base_image
+    environment = DockerComposeNetworkEnvironment(
+        DockerComposeConfig(type="docker_compose"), test_dir=tmp_path, bus=EventBus(), experiment=experiment,
+        run_id=run_id,
+    )
+    contexts = environment.plan(test)
+    resolved = test.services["server"]
+    manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
+    running = environment.start(
+        ServiceLaunch(name="server", role="server", argv=manager.generate_run_argv(role="server"), env={},
+                      context=contexts["server"], manager=manager)
+    )
+    assert running.poll() is None
+    assert leftovers(docker_client, run_id) != []
+
+    environment.teardown()
+    environment.teardown()  # safe twice
+
+    assert leftovers(docker_client, run_id) == []
+
+
+def test_missing_binary_is_a_start_error_not_a_crash(docker_client: Any, base_image: str, tmp_path: Path) -> None:
+    from panther.environments.base import ServiceStartError
+
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    test = echo_test("no binary", EchoClient)
+    experiment = ExperimentConfig(tests=[test.config])
+    experiment.docker.base_image = base_image
+    environment = DockerComposeNetworkEnvironment(
+        DockerComposeConfig(type="docker_compose"), test_dir=tmp_path, bus=EventBus(), experiment=experiment,
+        run_id=run_id,
+    )
+    try:
+        contexts = environment.plan(test)
+        resolved = test.services["server"]
+        manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
+        with pytest.raises(ServiceStartError, match="binary not found.*no-such-server"):
+            environment.start(
+                ServiceLaunch(name="server", role="server", argv=["no-such-server", "--port", "1"], env={},
+                              context=contexts["server"], manager=manager)
+            )
+    finally:
+        environment.teardown()
+    assert leftovers(docker_client, run_id) == []
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Any:
+    try:
+        return connect()
+    except DockerUnavailableError as exc:
+        require_peer("docker", False, str(exc))
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_client: Any) -> str:
+    """The base image, made once (debootstrap takes minutes) and reused while it exists."""
+    tag = DEFAULT_BASE_IMAGE
+    if not base_image_exists(tag) and (shutil.which("debootstrap") is None or os.geteuid() != 0):
+        require_peer("docker", False, f"{tag} is absent and making it needs debootstrap, run as root")
+    return build_base_image(tag)
+
+
+def test_base_image_is_reused_and_runs_python(docker_client: Any, base_image: str) -> None:
+    first = docker_client.images.get(base_image)
+    assert build_base_image(base_image) == first.id
+    assert first.labels.get(BASE_IMAGE_LABEL) == "bookworm"
+    output = docker_client.containers.run(
+        base_image, ["python3", "-c", "import sys, venv; print(sys.version_info[:2])"], remove=True
+    )
+    assert output.decode().strip() == "(3, 11)"
