@@ -1,0 +1,270 @@
+"""The ``local`` network environment: every service is a process group on this host.
+
+Servers listen on the loopback address, each on a port of its own from the
+harness-wide :data:`~panther.environments.ports.ALLOCATOR`, so tests running side by
+side never share a port. A service is started from its argv list (never through a
+shell) in its own session, so that stopping it can end every process it forked;
+processes that left the group are still found by the marker variables in their
+environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from panther.config.models import NetworkEnvironmentConfig
+from panther.environments import procfs
+from panther.environments.base import (
+    RUN_MARKER,
+    STDERR_LOG,
+    STDOUT_LOG,
+    NetworkEnvironment,
+    RunningService,
+    ServiceLaunch,
+    ServiceStartError,
+    folder_name,
+)
+from panther.environments.ports import ALLOCATOR
+from panther.plugins.manifest import register_plugin
+from panther.services.context import ServiceContext
+from panther.services.readiness import ReadinessProbe
+
+if TYPE_CHECKING:
+    from panther.config.models import ExperimentConfig
+    from panther.config.resolved import ResolvedTest
+    from panther.events import EventBus
+
+#: Environment variable naming one started service; its forked children inherit it.
+SERVICE_MARKER = "PANTHER_SERVICE_ID"
+
+LISTENING_ROLES = ("server", "peer")
+
+
+class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=True):
+    """Options of ``network_environment: {type: local, ...}``."""
+
+    # The loopback address servers listen on (127.0.0.0/8 or ::1).
+    host: str = "127.0.0.1"
+    # Listen on the host port of a server's first ``ports:`` entry instead of a free one.
+    # Off by default: fixed ports would collide when tests run side by side.
+    use_declared_ports: bool = False
+    # The longest to wait for one server to become ready, in seconds.
+    readiness_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        try:
+            loopback = ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError(f"host must be a loopback address (127.0.0.0/8 or ::1), got {self.host!r}")
+        if self.readiness_timeout <= 0:
+            raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
+
+
+def declared_port(ports: list[str]) -> int | None:
+    """The host side of the first ``ports:`` entry (``"8080:80"``, ``"8080"``, ``"8080/udp"``)."""
+    if not ports:
+        return None
+    host_side = ports[0].split("/", 1)[0].split(":")[0]
+    try:
+        return int(host_side)
+    except ValueError:
+        raise ValueError(f"ports entry {ports[0]!r}: expected HOST_PORT[:SERVICE_PORT][/PROTOCOL]") from None
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already gone
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+class LocalRunningService(RunningService):
+    def __init__(self, launch: ServiceLaunch, process: subprocess.Popen[bytes], service_id: str) -> None:
+        super().__init__(launch)
+        self.process = process
+        self.service_id = service_id
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.process.wait(timeout=max(timeout, 0.0))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def processes(self) -> list[int]:
+        """Every live process of this service: its group and whatever escaped it."""
+        pids = set(procfs.process_group(self.process.pid))
+        pids.update(procfs.processes_with_variable(SERVICE_MARKER, self.service_id))
+        return sorted(pids)
+
+    def stop(self, grace: float) -> int | None:
+        if self.process.poll() is None:
+            self.stopped_by_harness = True
+        pgid = self.process.pid
+        # Signal the group even when its leader has exited: forked children may remain.
+        if procfs.process_group(pgid):
+            _signal_group(pgid, signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                self.process.poll()
+                if not procfs.process_group(pgid):
+                    break
+                self.wait(0.02)
+            _signal_group(pgid, signal.SIGKILL)
+        _kill(procfs.processes_with_variable(SERVICE_MARKER, self.service_id))
+        return self.process.wait()
+
+
+class LocalPortProbe(ReadinessProbe):
+    """Ready once a process of the service itself has bound its port.
+
+    Works for UDP, where nothing answers a connection, and is not fooled by another
+    program that already holds the port.
+    """
+
+    def __init__(self, service: LocalRunningService, transport: str, host: str, port: int) -> None:
+        self.service, self.transport, self.host, self.port = service, transport, host, port
+
+    def attempt(self, timeout: float) -> bool:
+        bound = procfs.bound_socket_inodes(self.transport, self.port)
+        return bool(bound) and bool(bound & procfs.socket_inodes(self.service.processes()))
+
+    def describe(self) -> str:
+        return f"{self.transport} port {self.host}:{self.port} bound by {self.service.name}"
+
+
+@register_plugin(
+    plugin_type="network_environment",
+    name="local",
+    description="Processes on this host, on the loopback address",
+)
+class LocalNetworkEnvironment(NetworkEnvironment):
+    name = "local"
+    config_class = LocalConfig
+
+    def __init__(
+        self,
+        config: NetworkEnvironmentConfig | None = None,
+        *,
+        test_dir: Path,
+        bus: EventBus,
+        experiment: ExperimentConfig,
+        run_id: str = "",
+    ) -> None:
+        super().__init__(config, test_dir=test_dir, bus=bus, experiment=experiment, run_id=run_id)
+        self._ports: set[int] = set()
+        self._services: list[LocalRunningService] = []
+
+    @property
+    def local_config(self) -> LocalConfig:
+        assert isinstance(self.config, LocalConfig)
+        return self.config
+
+    @property
+    def readiness_timeout(self) -> float:
+        return self.local_config.readiness_timeout if isinstance(self.config, LocalConfig) else 30.0
+
+    def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
+        host = self.config.host if isinstance(self.config, LocalConfig) else "127.0.0.1"
+        use_declared = isinstance(self.config, LocalConfig) and self.config.use_declared_ports
+        contexts: dict[str, ServiceContext] = {}
+        used_folders: set[str] = set()
+        for name, service in test.services.items():
+            folder = folder_name(name)
+            while folder in used_folders:
+                folder += "_"
+            used_folders.add(folder)
+            directory = self.test_dir / folder
+            directory.mkdir(parents=True, exist_ok=True)
+            contexts[name] = ServiceContext(
+                name=name,
+                role=service.protocol.role,
+                test_name=test.name,
+                host_output_dir=directory,
+                output_dir=directory,
+                host=host,
+                target=service.protocol.target,
+                environment=self.name,
+                env=dict(service.config.environment),
+                timeout=service.config.timeout,
+            )
+        for name, context in contexts.items():
+            if context.role in LISTENING_ROLES:
+                fixed = declared_port(test.services[name].config.ports) if use_declared else None
+                context.port = fixed if fixed is not None else self._allocate(host)
+        for name, context in contexts.items():
+            if context.target is None or context.role == "server":
+                continue
+            target = contexts.get(context.target)
+            if target is None:
+                raise ValueError(f"service {name!r}: target {context.target!r} is not a service of this test")
+            if context.role == "client":
+                context.host, context.port = target.host, target.port
+        return contexts
+
+    def _allocate(self, host: str) -> int:
+        port = ALLOCATOR.allocate(host)
+        self._ports.add(port)
+        return port
+
+    def start(self, launch: ServiceLaunch) -> RunningService:
+        directory: Path = launch.context.host_output_dir
+        service_id = uuid.uuid4().hex
+        env = {**os.environ, **launch.env, RUN_MARKER: self.run_id, SERVICE_MARKER: service_id}
+        program = launch.argv[0] if launch.argv else ""
+        with open(directory / STDOUT_LOG, "wb") as stdout, open(directory / STDERR_LOG, "wb") as stderr:
+            try:
+                process = subprocess.Popen(
+                    launch.argv,
+                    cwd=directory,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=stdout,
+                    stderr=stderr,
+                    start_new_session=True,
+                )
+            except FileNotFoundError:
+                raise ServiceStartError(f"binary not found: {program}") from None
+            except PermissionError:
+                raise ServiceStartError(f"binary not executable: {program}") from None
+            except OSError as exc:
+                raise ServiceStartError(f"could not start {program}: {exc.strerror or exc}") from None
+        running = LocalRunningService(launch, process, service_id)
+        self._services.append(running)
+        return running
+
+    def teardown(self) -> None:
+        for service in self._services:
+            service.stop(grace=1.0)
+        ALLOCATOR.release(self._ports)
+        self._ports.clear()
+
+    def default_readiness_probe(
+        self, service: RunningService, context: ServiceContext, transport: str
+    ) -> ReadinessProbe | None:
+        if isinstance(service, LocalRunningService) and transport in ("tcp", "udp"):
+            return LocalPortProbe(service, transport, context.host, context.port)
+        return super().default_readiness_probe(service, context, transport)

@@ -1,0 +1,219 @@
+"""Running a whole experiment: its output folder, observers, tests (side by side with
+``jobs``) and the reports written at the end, even when the run is interrupted."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from panther.config.errors import ConfigError
+from panther.config.resolved import ResolvedExperiment, ResolvedTest
+from panther.environments.base import folder_name
+from panther.events import EventBus, ExperimentFinishedEvent, ExperimentStartedEvent
+from panther.observers import Observer
+from panther.observers.console import console_progress
+from panther.observers.event_log import EventLog
+from panther.observers.metrics import MetricsCollector
+from panther.runner.cancellation import Cancellation
+from panther.runner.junit import write_junit
+from panther.runner.results import TestResult
+from panther.runner.summary import render_summary
+from panther.runner.test_case import TestExecution
+
+
+@dataclass
+class ExperimentResult:
+    #: 0 when every test iteration passed, 1 otherwise.
+    exit_code: int
+    output_dir: Path
+    run_id: str
+    results: list[TestResult] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def verdicts(self) -> dict[str, int]:
+        return dict(Counter(result.verdict for result in self.results))
+
+
+def create_output_dir(root: Path, experiment: str) -> Path:
+    """``<root>/<experiment>-<timestamp>``, unique even for runs started in the same second."""
+    root.mkdir(parents=True, exist_ok=True)
+    stem = f"{folder_name(experiment)}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    candidate, number = root / stem, 1
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = root / f"{stem}-{number}"
+
+
+def select_tests(experiment: ResolvedExperiment, names: list[str] | None) -> list[ResolvedTest]:
+    if not names:
+        return list(experiment.tests)
+    known = [test.name for test in experiment.tests]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(
+            message=f"no test named {', '.join(map(repr, unknown))} in this experiment",
+            file=experiment.source,
+            expected="one of " + ", ".join(map(repr, known)),
+            found=", ".join(unknown),
+        )
+    return [test for test in experiment.tests if test.name in names]
+
+
+def _test_dirs(output_dir: Path, tests: list[ResolvedTest]) -> dict[int, Path]:
+    """One folder per test, named after it; two tests with one name get distinct folders."""
+    folders: dict[int, Path] = {}
+    used: set[str] = set()
+    for test in tests:
+        name = folder_name(test.name)
+        if name in used:
+            name = f"{name}-{test.index}"
+        used.add(name)
+        folders[test.index] = output_dir / name
+    return folders
+
+
+def _resolved_config(experiment: ResolvedExperiment) -> dict[str, Any]:
+    """The configuration as the run used it: every plugin block decoded, defaults filled in."""
+    return {
+        "source": str(experiment.source),
+        "experiment": msgspec.to_builtins(experiment.config),
+        "tests": [
+            {
+                "name": test.name,
+                "network_environment": msgspec.to_builtins(test.network_environment_config),
+                "services": {
+                    name: {
+                        "manager": f"{service.manager_class.__module__}:{service.manager_class.__qualname__}",
+                        "implementation": msgspec.to_builtins(service.implementation),
+                        "protocol": msgspec.to_builtins(service.protocol),
+                    }
+                    for name, service in test.services.items()
+                },
+            }
+            for test in experiment.tests
+        ],
+    }
+
+
+def run_experiment(
+    experiment: ResolvedExperiment,
+    *,
+    registry: Any = None,
+    jobs: int = 1,
+    output_root: Path | None = None,
+    test_filter: list[str] | None = None,
+    debug: bool = False,
+    enable_metrics: bool = False,
+    console: bool = True,
+) -> ExperimentResult:
+    """Run every selected test (each iteration) and write the reports."""
+    if jobs < 1:
+        raise ConfigError(message="--jobs must be at least 1", expected="an integer >= 1", found=str(jobs))
+    tests = select_tests(experiment, test_filter)
+    settings = experiment.config
+    output_dir = create_output_dir(output_root or Path(settings.paths.output_dir), experiment.name)
+    run_id = uuid.uuid4().hex
+    (output_dir / "resolved-config.json").write_bytes(
+        msgspec.json.format(msgspec.json.encode(_resolved_config(experiment)), indent=2)
+    )
+
+    bus = EventBus()
+    observers: list[Observer] = []
+    if settings.observers.logger.enabled:
+        observers.append(EventLog(output_dir / "events.jsonl"))
+    metrics = MetricsCollector(output_dir / "metrics.json") if enable_metrics or settings.observers.metrics.enabled else None
+    if metrics is not None:
+        observers.append(metrics)
+    if console and settings.observers.console.enabled:
+        observers.append(console_progress())
+    for observer in observers:
+        bus.subscribe(observer)
+
+    folders = _test_dirs(output_dir, tests)
+    work = [
+        (test, iteration, folders[test.index] / f"iteration-{iteration}" if test.config.iterations > 1 else folders[test.index])
+        for test in tests
+        for iteration in range(1, test.config.iterations + 1)
+    ]
+    cancellation = Cancellation()
+    began = time.monotonic()
+    bus.publish(ExperimentStartedEvent(experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests]))
+
+    def run_one(item: tuple[ResolvedTest, int, Path]) -> TestResult:
+        test, iteration, test_dir = item
+        if cancellation.cancelled:
+            return TestResult(
+                name=test.name,
+                iteration=iteration,
+                iterations=test.config.iterations,
+                verdict="skipped",
+                reason=f"not run: {cancellation.reason}",
+                output_dir=str(test_dir),
+            )
+        execution = TestExecution(
+            test,
+            iteration,
+            test_dir,
+            experiment=settings,
+            bus=bus,
+            run_id=run_id,
+            cancellation=cancellation,
+            registry=registry,
+            debug=debug,
+        )
+        return execution.run()
+
+    try:
+        with cancellation.on_signals(), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
+            results = list(pool.map(run_one, work))
+        duration = time.monotonic() - began
+        exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
+        verdicts = dict(Counter(result.verdict for result in results))
+        bus.publish(
+            ExperimentFinishedEvent(experiment=experiment.name, verdicts=verdicts, exit_code=exit_code, duration=duration)
+        )
+    finally:
+        for observer in observers:
+            observer.close()
+
+    note = f"The run was {cancellation.reason}." if cancellation.cancelled else ""
+    result = ExperimentResult(
+        exit_code=exit_code, output_dir=output_dir, run_id=run_id, results=results, interrupted=cancellation.cancelled
+    )
+    _write_reports(result, experiment.name, duration, metrics, note)
+    return result
+
+
+def _write_reports(
+    result: ExperimentResult, experiment: str, duration: float, metrics: MetricsCollector | None, note: str
+) -> None:
+    output_dir = result.output_dir
+    document = {
+        "experiment": experiment,
+        "run_id": result.run_id,
+        "output_dir": str(output_dir),
+        "exit_code": result.exit_code,
+        "interrupted": result.interrupted,
+        "duration": duration,
+        "verdicts": result.verdicts,
+        "tests": result.results,
+    }
+    (output_dir / "results.json").write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=2))
+    write_junit(output_dir / "junit.xml", experiment, result.results)
+    summary = render_summary(
+        experiment, output_dir, result.results, duration, list(metrics.tests.values()) if metrics else None, note
+    )
+    (output_dir / "summary.md").write_text(summary)

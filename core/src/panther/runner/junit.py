@@ -1,0 +1,45 @@
+"""``junit.xml``: one testcase per test iteration, for CI systems that read JUnit."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from panther.runner.results import TestResult
+
+
+def _details(result: TestResult) -> str:
+    lines = []
+    for check in result.checks:
+        if check.status == "passed":
+            continue
+        lines.append(f"{check.status}: {check.name}: {check.reason}")
+        lines += [f"  evidence: {path}" for path in check.evidence]
+    return "\n".join(lines)
+
+
+def write_junit(path: Path, experiment: str, results: list[TestResult]) -> None:
+    counts = {verdict: sum(r.verdict == verdict for r in results) for verdict in ("failed", "error")}
+    skipped = sum(r.verdict in ("skipped", "unsupported") for r in results)
+    suite = ET.Element(
+        "testsuite",
+        name=experiment,
+        tests=str(len(results)),
+        failures=str(counts["failed"]),
+        errors=str(counts["error"]),
+        skipped=str(skipped),
+        time=f"{sum(r.duration for r in results):.3f}",
+    )
+    for result in results:
+        case = ET.SubElement(suite, "testcase", classname=experiment, name=result.label, time=f"{result.duration:.3f}")
+        if result.verdict == "failed":
+            ET.SubElement(case, "failure", message=result.reason).text = _details(result)
+        elif result.verdict == "error":
+            ET.SubElement(case, "error", message=result.reason).text = _details(result)
+        elif result.verdict in ("skipped", "unsupported"):
+            ET.SubElement(case, "skipped", message=f"{result.verdict}: {result.reason}")
+        ET.SubElement(case, "system-out").text = f"output: {result.output_dir}"
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

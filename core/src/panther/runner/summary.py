@@ -1,0 +1,87 @@
+"""``summary.md``: the report a person reads first.
+
+A table of tests (verdict, failures over iterations, reason, duration), then the
+failed checks with their evidence, then the metrics when they were collected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from panther.observers.metrics import TestMetrics
+from panther.runner.results import TestResult, worst
+
+PHASES = ("prepare", "deploy", "ready", "run", "collect", "verdict", "teardown")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
+def render_summary(
+    experiment: str,
+    output_dir: Path,
+    results: list[TestResult],
+    duration: float,
+    metrics: list[TestMetrics] | None = None,
+    note: str = "",
+) -> str:
+    counts = Counter(result.verdict for result in results)
+    overall = worst(counts) if results else "passed"
+    lines = [
+        f"# {experiment}: {overall}",
+        "",
+        f"{len(results)} test run(s) in {duration:.2f}s: "
+        + ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items())),
+    ]
+    if note:
+        lines += ["", f"**{note}**"]
+    lines += ["", "| test | verdict | failures | reason | duration | output |", "|---|---|---|---|---|---|"]
+    by_test: dict[str, list[TestResult]] = {}
+    for result in results:
+        by_test.setdefault(result.name, []).append(result)
+    for name, runs in by_test.items():
+        verdict = worst(run.verdict for run in runs)
+        failures = sum(run.verdict != "passed" for run in runs)
+        reason = next((run.reason for run in runs if run.verdict == verdict and run.reason), "")
+        folder = _relative(str(Path(runs[0].output_dir).parent if len(runs) > 1 else runs[0].output_dir), output_dir)
+        total = sum(run.duration for run in runs)
+        lines.append(
+            f"| {_cell(name)} | {verdict} | {failures}/{len(runs)} | {_cell(reason)} | {total:.2f}s | `{folder}` |"
+        )
+
+    failing = [result for result in results if result.verdict != "passed"]
+    if failing:
+        lines += ["", "## Checks that did not pass", ""]
+        for result in failing:
+            lines.append(f"### {result.label}: {result.verdict}")
+            lines.append("")
+            for check in result.checks:
+                if check.status == "passed":
+                    continue
+                lines.append(f"- **{check.status}** `{check.name}`: {check.reason}")
+                lines += [f"  - evidence: `{_relative(path, output_dir)}`" for path in check.evidence]
+            lines.append("")
+
+    if metrics:
+        lines += ["", "## Metrics", "", "| test | " + " | ".join(PHASES) + " |", "|---" * (len(PHASES) + 1) + "|"]
+        for test in metrics:
+            label = f"{test.test} [{test.iteration}]" if len(by_test.get(test.test, [])) > 1 else test.test
+            cells = [f"{test.phases[phase]:.3f}s" if phase in test.phases else "" for phase in PHASES]
+            lines.append(f"| {_cell(label)} | " + " | ".join(cells) + " |")
+        lines += ["", "| test | service | duration | exit code | ready after |", "|---|---|---|---|---|"]
+        for test in metrics:
+            for name, service in test.services.items():
+                duration = f"{service.duration:.3f}s" if service.duration is not None else ""
+                ready = f"{service.ready_after:.3f}s" if service.ready_after is not None else ""
+                lines.append(f"| {_cell(test.test)} | {_cell(name)} | {duration} | {service.exit_code} | {ready} |")
+    return "\n".join(lines) + "\n"

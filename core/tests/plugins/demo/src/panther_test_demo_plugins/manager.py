@@ -1,0 +1,62 @@
+"""The ``demo_echo`` service manager and its configuration."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Literal
+
+from panther import BaseServiceManager, ImplementationConfig, register_plugin
+
+Behaviour = Literal["normal", "crash", "hang", "never_ready", "unsupported", "argv_echo"]
+
+
+class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=True):
+    behaviour: Behaviour = "normal"
+    # Passed as one argv item and never used otherwise: shows literal argument passing.
+    label: str = "demo"
+    # The client's lines are "<message> <index>".
+    message: str = "hello"
+    spawn_orphan: bool = False
+
+
+@register_plugin(
+    plugin_type="iut",
+    name="demo_echo",
+    version="0.1.0",
+    description="Line echo server and checking client, optionally faulty",
+    supported_protocols=["demo"],
+)
+class DemoEchoServiceManager(BaseServiceManager):
+    config_class = DemoEchoConfig
+
+    def _get_implementation_name(self) -> str:
+        return "demo_echo"
+
+    def _get_binary_name(self) -> str:
+        return "demo-echo"
+
+    def _get_executable(self, **kwargs: Any) -> list[str]:
+        if kwargs.get("binary_path"):
+            return [str(kwargs["binary_path"])]
+        return [sys.executable, "-m", "panther_test_demo_plugins.echo"]
+
+    def _common_args(self, subcommand: str, **kwargs: Any) -> list[str]:
+        args = [
+            subcommand,
+            "--host", str(kwargs["host"]),
+            "--port", str(kwargs["port"]),
+            "--transport", str(kwargs.get("transport", "tcp")),
+            "--behaviour", str(kwargs["behaviour"]),
+            "--label", str(kwargs["label"]),
+        ]  # fmt: skip
+        return [*args, "--spawn-orphan"] if kwargs.get("spawn_orphan") else args
+
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        return self._common_args("server", **kwargs)
+
+    def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
+        return [
+            *self._common_args("client", **kwargs),
+            "--message", str(kwargs["message"]),
+            "--lines", str(kwargs.get("lines", 3)),
+        ]  # fmt: skip
