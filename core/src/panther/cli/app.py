@@ -11,11 +11,12 @@ Start-up is kept fast: this module imports only typer; everything a command need
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, List, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -89,7 +90,7 @@ def _show_version(value: bool) -> None:
 def _main(
     ctx: typer.Context,
     disable_plugins: Annotated[
-        Optional[List[str]],
+        list[str] | None,
         typer.Option(
             "--disable-plugins",
             metavar="NAMES",
@@ -108,13 +109,15 @@ def _main(
 @app.command()
 def run(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Experiment YAML file.")],
+    file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Tests to run at once.")] = 1,
     output_dir: Annotated[
-        Optional[Path], typer.Option("--output-dir", "-o", help="Folder for results (default: the file's paths.output_dir).")
+        Path | None,
+        typer.Option("--output-dir", "-o", help="Folder for results (default: the file's paths.output_dir)."),
     ] = None,
     test_filter: Annotated[
-        Optional[List[str]], typer.Option("--filter", "-k", metavar="NAME", help="Run only the tests with this name (repeatable).")
+        list[str] | None,
+        typer.Option("--filter", "-k", metavar="NAME", help="Run only the tests with this name (repeatable)."),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Verbose logging.")] = False,
     enable_metrics: Annotated[bool, typer.Option("--enable-metrics", help="Collect metrics.")] = False,
@@ -144,7 +147,7 @@ def run(
 @app.command()
 def validate(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Experiment YAML file.")],
+    file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
 ) -> None:
     """Check an experiment file and the plugins it names, without running it."""
     path = _experiment_file(file)
@@ -195,7 +198,7 @@ class Language(str, Enum):
     go = "go"
 
 
-def _new(kind: str, name: str, protocol: Protocol, language: Language, directory: Optional[Path]) -> None:
+def _new(kind: str, name: str, protocol: Protocol, language: Language, directory: Path | None) -> None:
     with _user_errors():
         from panther.scaffold.generator import PluginSpec, default_directory, write_distribution
 
@@ -209,7 +212,9 @@ def _new(kind: str, name: str, protocol: Protocol, language: Language, directory
 _NAME_HELP = "Plugin name, as written in experiment files (lowercase letters, digits, _)."
 _PROTOCOL_HELP = "Protocol base class to extend."
 _LANGUAGE_HELP = "Language of the implementation (python and rust add a language base)."
-_DIRECTORY_HELP = "Where to write it (default: ./iuts/NAME or ./testers/NAME if that folder exists, else ./panther-KIND-NAME)."
+_DIRECTORY_HELP = (
+    "Where to write it (default: ./iuts/NAME or ./testers/NAME if that folder exists, else ./panther-KIND-NAME)."
+)
 
 
 @new_app.command("iut")
@@ -217,7 +222,7 @@ def new_iut(
     name: Annotated[str, typer.Argument(help=_NAME_HELP)],
     protocol: Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)] = Protocol.none,
     language: Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)] = Language.c,
-    directory: Annotated[Optional[Path], typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
+    directory: Annotated[Path | None, typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
 ) -> None:
     """Write a new IUT plugin distribution (entry-point group panther.iut)."""
     _new("iut", name, protocol, language, directory)
@@ -228,13 +233,13 @@ def new_tester(
     name: Annotated[str, typer.Argument(help=_NAME_HELP)],
     protocol: Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)] = Protocol.none,
     language: Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)] = Language.c,
-    directory: Annotated[Optional[Path], typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
+    directory: Annotated[Path | None, typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
 ) -> None:
     """Write a new tester plugin distribution (entry-point group panther.tester)."""
     _new("tester", name, protocol, language, directory)
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point of ``panther`` and ``python -m panther``."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
@@ -243,4 +248,3 @@ def main(argv: Optional[List[str]] = None) -> None:
         typer.echo(f"panther: error: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     app(args=args, prog_name="panther")
-

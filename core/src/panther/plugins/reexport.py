@@ -21,8 +21,7 @@ def forward(module: str, name: str, names: list[str], target_module: str, distri
         target = importlib.import_module(target_module)
     except ModuleNotFoundError as error:
         raise ImportError(
-            f"{module}.{name} is provided by the distribution {distribution}: "
-            f"pip install '{distribution}' ({error})",
+            f"{module}.{name} is provided by the distribution {distribution}: pip install '{distribution}' ({error})",
             name=target_module,
         ) from error
     return getattr(target, name)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Iterable
 
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind
 

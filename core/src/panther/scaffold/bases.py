@@ -34,8 +34,12 @@ class LanguageBase:
 
 
 PROTOCOL_BASES = {
-    "quic": ProtocolBase("panther_base_quic", "BaseQUICServiceManager", "QUICConfig", "panther-base-quic", 4443, "QUIC"),
-    "http": ProtocolBase("panther_base_http", "BaseHTTPServiceManager", "HTTPConfig", "panther-base-http", 8080, "HTTP"),
+    "quic": ProtocolBase(
+        "panther_base_quic", "BaseQUICServiceManager", "QUICConfig", "panther-base-quic", 4443, "QUIC"
+    ),
+    "http": ProtocolBase(
+        "panther_base_http", "BaseHTTPServiceManager", "HTTPConfig", "panther-base-http", 8080, "HTTP"
+    ),
     "minip": ProtocolBase(
         "panther_base_minip", "BaseMinipServiceManager", "MinipConfig", "panther-base-minip", 9999, "MINIP"
     ),

@@ -23,19 +23,19 @@ _MAX_NAME = 40
 
 # Methods a language base asks of the plugin, written into the generated manager.
 _LANGUAGE_METHODS = {
-    "python": '''
+    "python": """
     def _get_python_module(self) -> str:
         # The module ``python -m`` runs: your implementation's entry point.
         return "${name}"
-''',
-    "rust": '''
+""",
+    "rust": """
     def _get_cargo_features(self) -> list[str]:
         # Cargo features the binary is built with.
         return []
 
     def _get_rust_runtime_config(self) -> dict[str, str]:
         return {"RUST_LOG": "info"}
-''',
+""",
 }
 
 # How the generated test recognises that the command starts this implementation.
@@ -120,7 +120,9 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
     by_module: dict[str, list[str]] = {}
     for module, name in imports:
         by_module.setdefault(module, []).append(name)
-    import_lines = "\n".join(f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items()))
+    import_lines = "\n".join(
+        f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items())
+    )
     fields = {
         "name": spec.name,
         "kind": spec.kind,

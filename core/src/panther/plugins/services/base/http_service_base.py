@@ -5,9 +5,12 @@ It lives in ``panther_base_http`` (distribution panther-base-http) and is import
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panther.plugins.reexport import forward
+
+if TYPE_CHECKING:
+    from panther_base_http import BaseHTTPServiceManager, HTTPConfig
 
 __all__ = ["BaseHTTPServiceManager", "HTTPConfig"]
 

@@ -5,9 +5,12 @@ It lives in ``panther_base_python.http`` (distribution panther-base-python[http]
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panther.plugins.reexport import forward
+
+if TYPE_CHECKING:
+    from panther_base_python.http import PythonHTTPServiceManager
 
 __all__ = ["PythonHTTPServiceManager"]
 

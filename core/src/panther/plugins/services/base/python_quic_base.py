@@ -5,9 +5,12 @@ It lives in ``panther_base_python.quic`` (distribution panther-base-python[quic]
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panther.plugins.reexport import forward
+
+if TYPE_CHECKING:
+    from panther_base_python.quic import PythonQUICServiceManager
 
 __all__ = ["PythonQUICServiceManager"]
 

@@ -5,9 +5,12 @@ It lives in ``panther_base_quic`` (distribution panther-base-quic) and is import
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panther.plugins.reexport import forward
+
+if TYPE_CHECKING:
+    from panther_base_quic import BaseQUICServiceManager, QUICConfig
 
 __all__ = ["BaseQUICServiceManager", "QUICConfig"]
 

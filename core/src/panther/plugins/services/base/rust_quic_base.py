@@ -5,9 +5,12 @@ It lives in ``panther_base_rust.quic`` (distribution panther-base-rust[quic]) an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panther.plugins.reexport import forward
+
+if TYPE_CHECKING:
+    from panther_base_rust.quic import RustQUICServiceManager
 
 __all__ = ["RustQUICServiceManager"]
 
