@@ -1,0 +1,150 @@
+"""Finding the plugin each block of an experiment names, and decoding the block with it.
+
+A service's ``implementation:`` and ``protocol:`` blocks, a test's
+``network_environment:`` and each ``execution_environment[].config`` belong to a
+plugin: the plugin is looked up in the registry (imported on first use) and the
+block is decoded into the plugin's ``config_class``, so that the plugin's own keys
+are checked as strictly as the harness's. Registry failures become
+:class:`ConfigError`s that point at the name in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from panther.config.decoding import decode, describe_value
+from panther.config.errors import ConfigError
+from panther.config.implementation import ImplementationConfig
+from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironmentConfig, ProtocolConfig
+from panther.config.yaml_source import DocPath, SourceDocument
+from panther.plugins.registry import PluginError, PluginNotFoundError
+
+if TYPE_CHECKING:
+    from panther.plugins.registry import PluginRegistry
+    from panther.protocols import BaseProtocol
+    from panther.services.manager import BaseServiceManager
+
+# ``type:`` of an implementation -> registry kind; the guide also writes ``testers``.
+IMPLEMENTATION_KINDS = {"iut": "iut", "tester": "tester", "testers": "tester"}
+
+_KIND_WORDS = {
+    "iut": "implementation (iut)",
+    "tester": "tester",
+    "protocol": "protocol",
+    "network_environment": "network environment",
+    "execution_environment": "execution environment",
+}
+
+
+class PluginResolver:
+    """Resolves the plugin blocks of one document against one registry."""
+
+    def __init__(self, document: SourceDocument, registry: PluginRegistry) -> None:
+        self.document = document
+        self.registry = registry
+
+    def implementation(
+        self, block: dict[str, Any], path: DocPath
+    ) -> tuple[type[BaseServiceManager], ImplementationConfig]:
+        name = self._required_name(block, "name", path, "the implementation plugin to run")
+        kind_word = block.get("type", "iut")
+        if not isinstance(kind_word, str) or kind_word not in IMPLEMENTATION_KINDS:
+            raise self.document.error(
+                "invalid value for `type`",
+                (*path, "type"),
+                expected="one of iut, tester (the guide's spelling `testers` means tester)",
+                found=describe_value(kind_word),
+            )
+        kind = IMPLEMENTATION_KINDS[kind_word]
+        other = "tester" if kind == "iut" else "iut"
+        if name not in self.registry.names(kind) and name in self.registry.names(other):
+            where = (*path, "type") if "type" in block else (*path, "name")
+            raise self.document.error(
+                f"`{name}` is {'a tester' if other == 'tester' else 'an iut'} plugin, not {'an iut' if kind == 'iut' else 'a tester'}",
+                where,
+                expected=f"type: {other}",
+                found=f"type: {kind_word}" if "type" in block else "no `type` key (which means iut)",
+            )
+        manager_class = self._load(kind, name, (*path, "name"))
+        config_class: type[ImplementationConfig] = getattr(manager_class, "config_class", ImplementationConfig)
+        return manager_class, decode(self.document, block, config_class, path)
+
+    def protocol(self, block: dict[str, Any], path: DocPath) -> tuple[type[BaseProtocol], ProtocolConfig]:
+        name = self._required_name(block, "name", path, "the protocol the service speaks")
+        protocol_class = self._load("protocol", name, (*path, "name"))
+        config_class: type[ProtocolConfig] = getattr(protocol_class, "config_class", ProtocolConfig)
+        config = decode(self.document, block, config_class, path)
+        versions = list(getattr(protocol_class, "versions", {}) or {})
+        if config.version is not None and versions and config.version not in versions:
+            raise self.document.error(
+                f"protocol `{name}` has no version `{config.version}`",
+                (*path, "version"),
+                expected="one of " + ", ".join(versions),
+                found=describe_value(config.version),
+            )
+        return protocol_class, config
+
+    def network_environment(self, block: dict[str, Any], path: DocPath) -> tuple[type[Any], Any]:
+        kind_name = block.get("type", "local")
+        if not isinstance(kind_name, str):
+            raise self.document.error(
+                "wrong type for `type`",
+                (*path, "type"),
+                expected="the name of a network environment (text)",
+                found=describe_value(kind_name),
+            )
+        environment_class = self._load("network_environment", kind_name, (*path, "type"))
+        config_class = getattr(environment_class, "config_class", NetworkEnvironmentConfig)
+        return environment_class, decode(self.document, block, config_class, path)
+
+    def execution_environment(
+        self, entry: ExecutionEnvironmentConfig, path: DocPath
+    ) -> tuple[type[Any], dict[str, Any]]:
+        environment_class = self._load("execution_environment", entry.type, (*path, "type"))
+        config_class = getattr(environment_class, "config_class", None)
+        if config_class is None:
+            return environment_class, dict(entry.config)
+        decoded = decode(self.document, entry.config, config_class, (*path, "config"))
+        # Kept as a mapping (the resolved model's contract), with the plugin's defaults filled in.
+        options: dict[str, Any] = msgspec.to_builtins(decoded)
+        return environment_class, options
+
+    def _required_name(self, block: dict[str, Any], key: str, path: DocPath, meaning: str) -> str:
+        if key not in block:
+            raise self.document.error(
+                f"missing required key `{key}`", path, expected=f"`{key}`: {meaning}", found=f"no `{key}` key"
+            )
+        value = block[key]
+        if not isinstance(value, str) or not value:
+            raise self.document.error(
+                f"wrong type for `{key}`", (*path, key), expected=f"text: {meaning}", found=describe_value(value)
+            )
+        return value
+
+    def _load(self, kind: str, name: str, path: DocPath) -> Any:
+        try:
+            return self.registry.load(kind, name)
+        except PluginNotFoundError as error:
+            raise self._not_found(error, path) from None
+        except PluginError as error:
+            # Broken or conflicting plugin: its own message names the distribution.
+            raise self.document.error(str(error), path, found=describe_value(name)) from None
+
+    def _not_found(self, error: PluginNotFoundError, path: DocPath) -> ConfigError:
+        words = _KIND_WORDS.get(error.kind, error.kind)
+        if error.disabled:
+            return self.document.error(str(error), path, found=describe_value(error.name))
+        message = f"unknown {words} `{error.name}`"
+        close = difflib.get_close_matches(error.name, error.available, n=1)
+        if close:
+            message += f"; did you mean `{close[0]}`?"
+        installed = ", ".join(error.available) if error.available else "none is installed"
+        return self.document.error(
+            message,
+            path,
+            expected=f"an installed {error.kind} plugin: {installed}",
+            found=describe_value(error.name),
+        )
