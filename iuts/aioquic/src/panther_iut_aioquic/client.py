@@ -1,0 +1,287 @@
+"""The aioquic download client: fetches every URL it is given, concurrently on
+separate streams of one QUIC connection, into a download folder.
+
+It exits 0 only when every file arrived whole (the stream ended cleanly and, over
+HTTP/3, with status 200 and the announced length). With ``--resume`` it connects a
+second time with the session ticket of the first connection and fetches the files
+again, and fails unless the server resumed the session; ``--zero-rtt`` also sends
+the second connection's requests as 0-RTT data and fails unless the server
+accepted them. ``--key-update`` updates the 1-RTT keys once the handshake is
+confirmed and proves, with a PING acknowledged under the new keys, that the server
+followed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+from urllib.parse import unquote, urlsplit
+
+from aioquic.asyncio import connect
+from aioquic.h3.events import DataReceived, H3Event, HeadersReceived
+from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.events import ConnectionTerminated, HandshakeCompleted
+from aioquic.tls import AlertDescription, SessionTicket
+
+from panther_iut_aioquic.endpoint import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNSUPPORTED,
+    TransferFailed,
+    Unsupported,
+    add_common_options,
+    build_configuration,
+    fail,
+    version_label,
+)
+from panther_iut_aioquic.http import HttpEndpointProtocol
+from panther_iut_aioquic.qlog import EndpointQlog, negotiated_version, trace_of
+
+
+def add_client_options(parser: argparse.ArgumentParser) -> None:
+    add_common_options(parser)
+    parser.add_argument(
+        "--url", dest="urls", action="append", required=True, help="an https:// URL to fetch (repeat for several)"
+    )
+    parser.add_argument("--download-dir", required=True, help="folder the files are saved into")
+    parser.add_argument("--ca-file", default=None, help="PEM certificates to verify the server against")
+    parser.add_argument(
+        "--verify-peer", action=argparse.BooleanOptionalAction, default=True, help="verify the server's certificate"
+    )
+    parser.add_argument("--server-name", default=None, help="name to verify and send as SNI (default: --host)")
+    parser.add_argument("--handshake-timeout", type=float, default=10.0, help="seconds to wait for the handshake")
+    parser.add_argument("--resume", action="store_true", help="reconnect once, resuming the TLS session")
+    parser.add_argument("--zero-rtt", action="store_true", help="send the resumed connection's requests as 0-RTT")
+    parser.add_argument("--key-update", action="store_true", help="update the 1-RTT keys after the handshake")
+
+
+@dataclass
+class Download:
+    url: str
+    destination: Path
+    file: IO[bytes]
+    received: int = 0
+    status: int | None = None
+    announced_length: int | None = None
+    error: str | None = None
+    done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def finish(self, error: str | None = None) -> None:
+        if self.done.done():
+            return
+        self.file.close()
+        if error is None and self.status not in (None, 200):
+            error = f"HTTP status {self.status}"
+        if error is None and self.announced_length is not None and self.received != self.announced_length:
+            error = f"{self.received} bytes arrived, {self.announced_length} announced"
+        self.error = error
+        self.done.set_result(None)
+
+
+class FileClientProtocol(HttpEndpointProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.downloads: dict[int, Download] = {}
+        self.handshake_over = asyncio.Event()
+
+    def fetch(self, url: str, destination: Path) -> Download:
+        assert self.http is not None, "the HTTP layer is chosen before requests are sent"
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        stream_id = self._quic.get_next_available_stream_id()
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        download = Download(url=url, destination=destination, file=destination.open("wb"))
+        self.downloads[stream_id] = download
+        self.http.send_headers(
+            stream_id,
+            [
+                (b":method", b"GET"),
+                (b":scheme", b"https"),
+                (b":authority", parts.netloc.encode()),
+                (b":path", target.encode()),
+                (b"user-agent", b"panther-iut-aioquic"),
+            ],
+            end_stream=True,
+        )
+        return download
+
+    def handshake_completed(self, event: HandshakeCompleted) -> None:
+        self.handshake_over.set()
+
+    def http_event_received(self, event: H3Event) -> None:
+        download = self.downloads.get(getattr(event, "stream_id", -1))
+        if download is None:
+            return
+        if isinstance(event, HeadersReceived):
+            headers = dict(event.headers)
+            if b":status" in headers:
+                download.status = int(headers[b":status"])
+            if b"content-length" in headers:
+                download.announced_length = int(headers[b"content-length"])
+        elif isinstance(event, DataReceived):
+            download.file.write(event.data)
+            download.received += len(event.data)
+        if getattr(event, "stream_ended", False):
+            download.finish()
+
+    def stream_reset(self, stream_id: int, error_code: int) -> None:
+        download = self.downloads.get(stream_id)
+        if download is not None:
+            download.finish(f"the server reset the stream (error 0x{error_code:x}) after {download.received} bytes")
+
+    def connection_ended(self, event: ConnectionTerminated) -> None:
+        self.handshake_over.set()
+        reason = describe_termination(event)
+        for download in self.downloads.values():
+            download.finish(f"connection closed after {download.received} bytes: {reason}")
+
+
+def describe_termination(event: ConnectionTerminated) -> str:
+    reason = event.reason_phrase or "no reason given"
+    # QUIC carries a TLS alert as CRYPTO_ERROR 0x100 + alert: name the alert.
+    if 0x100 <= event.error_code <= 0x1FF:
+        alert = event.error_code - 0x100
+        try:
+            reason = f"TLS alert {AlertDescription(alert).name}: {reason}"
+        except ValueError:
+            reason = f"TLS alert {alert}: {reason}"
+    return f"{reason} (error 0x{event.error_code:x})"
+
+
+def destination_for(url: str, download_dir: Path) -> Path:
+    """Where a URL's file is saved: its path under the download folder."""
+    parts = PurePosixPath(unquote(urlsplit(url).path)).parts
+    relative = [part for part in parts if part not in ("/", "", ".", "..")]
+    return download_dir.joinpath(*relative) if relative else download_dir / "index.html"
+
+
+@dataclass
+class ConnectionReport:
+    alpn: str | None
+    version: int
+    resumed: bool
+    early_data: bool
+    downloads: list[Download]
+    ticket: SessionTicket | None
+
+    @property
+    def complete(self) -> bool:
+        return all(d.error is None for d in self.downloads)
+
+
+async def fetch_once(
+    args: argparse.Namespace, configuration: QuicConfiguration, destinations: list[tuple[str, Path]], *, zero_rtt: bool
+) -> ConnectionReport:
+    tickets: list[SessionTicket] = []
+    async with connect(
+        args.host,
+        args.port,
+        configuration=configuration,
+        create_protocol=FileClientProtocol,
+        session_ticket_handler=tickets.append,
+        wait_connected=False,
+    ) as client:
+        assert isinstance(client, FileClientProtocol)
+        if zero_rtt:
+            # 0-RTT requests go out before the server has chosen an ALPN: the one asked for is used.
+            assert configuration.alpn_protocols
+            client.use_alpn(configuration.alpn_protocols[0])
+            downloads = [client.fetch(url, path) for url, path in destinations]
+        client.transmit()
+        try:
+            await asyncio.wait_for(client.handshake_over.wait(), args.handshake_timeout)
+        except asyncio.TimeoutError:
+            raise TransferFailed(
+                f"no QUIC handshake with {args.host}:{args.port} within {args.handshake_timeout:g}s "
+                "(is a QUIC server listening there?)"
+            ) from None
+        if client.handshake is None:
+            assert client.termination is not None
+            raise TransferFailed(f"handshake with {args.host}:{args.port} failed: {describe_termination(client.termination)}")
+        if not zero_rtt:
+            downloads = [client.fetch(url, path) for url, path in destinations]
+        if args.key_update:
+            client.request_key_update()
+        client.transmit()
+        await asyncio.gather(*(d.done for d in downloads))
+        if args.key_update and client.termination is None:
+            await check_key_update(client)
+        return ConnectionReport(
+            alpn=client.handshake.alpn_protocol,
+            version=negotiated_version(client._quic),
+            resumed=client.handshake.session_resumed,
+            early_data=client.handshake.early_data_accepted,
+            downloads=downloads,
+            ticket=tickets[-1] if tickets else None,
+        )
+
+
+async def check_key_update(client: FileClientProtocol) -> None:
+    # The acknowledgement of a PING sent under the new keys proves the server followed.
+    await client.ping()
+    trace = trace_of(client._quic)
+    if trace is None or not any(update.endswith("local_update") for update in trace.key_updates):
+        raise TransferFailed("the 1-RTT keys were not updated although --key-update was given")
+
+
+def report(number: int, result: ConnectionReport, quiet: bool) -> None:
+    print(
+        f"connection {number}: alpn={result.alpn} version={version_label(result.version)} "
+        f"resumed={'yes' if result.resumed else 'no'} early_data={'accepted' if result.early_data else 'no'}",
+        flush=True,
+    )
+    for download in result.downloads:
+        if download.error is not None:
+            print(f"  FAILED {download.url}: {download.error}", flush=True)
+        elif not quiet:
+            print(f"  ok {download.url} -> {download.destination} ({download.received} bytes)", flush=True)
+
+
+async def run_client(args: argparse.Namespace) -> int:
+    download_dir = Path(args.download_dir)
+    download_dir.mkdir(parents=True, exist_ok=True)
+    qlog = EndpointQlog(args.qlog_dir) if (args.qlog_dir or args.key_update) else None
+    configuration, files = build_configuration(args, is_client=True, quic_logger=qlog)
+    configuration.server_name = args.server_name or args.host
+    if args.verify_peer:
+        if args.ca_file:
+            configuration.load_verify_locations(cafile=args.ca_file)
+    else:
+        configuration.verify_mode = ssl.CERT_NONE
+    destinations = [(url, destination_for(url, download_dir)) for url in args.urls]
+    try:
+        first = await fetch_once(args, configuration, destinations, zero_rtt=False)
+        report(1, first, args.quiet)
+        if not first.complete:
+            return EXIT_FAILED
+        if not (args.resume or args.zero_rtt):
+            return EXIT_OK
+        if first.ticket is None:
+            raise TransferFailed("the server issued no session ticket, so the session cannot be resumed")
+        configuration.session_ticket = first.ticket
+        second = await fetch_once(args, configuration, destinations, zero_rtt=args.zero_rtt)
+        report(2, second, args.quiet)
+        if not second.complete:
+            return EXIT_FAILED
+        if not second.resumed:
+            raise TransferFailed("the server did not resume the session of the first connection")
+        if args.zero_rtt and not second.early_data:
+            raise TransferFailed("the server did not accept the 0-RTT requests")
+        return EXIT_OK
+    finally:
+        files.close()
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(run_client(args))
+    except Unsupported as exc:
+        fail(EXIT_UNSUPPORTED, str(exc))
+    except TransferFailed as exc:
+        fail(EXIT_FAILED, str(exc))
+    except ConnectionError as exc:
+        fail(EXIT_FAILED, f"connection to {args.host}:{args.port} failed: {exc}")

@@ -1,0 +1,34 @@
+"""``AioquicConfig``: the ``implementation:`` keys of the aioquic plugin."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from panther_base_quic import QUICConfig
+
+
+class AioquicConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
+    """What the aioquic endpoints can be asked beyond the QUIC base's keys.
+
+    ALPN and QUIC version come from the test's ``protocol:`` block; certificates,
+    key log and qlog folders from the QUIC protocol plugin.
+    """
+
+    # TLS 1.3 suites to offer or accept, e.g. ["CHACHA20_POLY1305_SHA256"]; empty: aioquic's default.
+    cipher_suites: list[str] = []
+    congestion_control: Literal["reno", "cubic"] = "reno"
+    # Flow-control windows in bytes (connection, then each stream).
+    max_data: int = 16 * 1024 * 1024
+    max_stream_data: int = 8 * 1024 * 1024
+    # Client: reconnect once with the first connection's session ticket.
+    resume: bool = False
+    # Client: send the resumed connection's requests as 0-RTT data (implies resume).
+    zero_rtt: bool = False
+    # Client: update the 1-RTT keys once the handshake is confirmed.
+    key_update: bool = False
+    # Server: validate client addresses with a Retry packet first.
+    retry: bool = False
+    # Client: the name to verify in the server's certificate (default: the server's address).
+    server_name: str | None = None
+    # Print only errors and summaries.
+    quiet: bool = False

@@ -1,0 +1,177 @@
+"""The aioquic file server: serves one folder over HTTP/0.9 (``hq-interop``) and
+HTTP/3 (``h3``) on one UDP address and port, until SIGTERM or SIGINT.
+
+Session tickets are kept in memory, so a client that reconnects to the same server
+process can resume its session and send 0-RTT requests. On shutdown, open
+connections are closed and given time to drain, so every qlog trace is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from aioquic.asyncio import serve
+from aioquic.h0.connection import H0Connection
+from aioquic.h3.connection import ErrorCode as H3ErrorCode
+from aioquic.h3.events import H3Event, HeadersReceived
+from aioquic.quic.events import ConnectionTerminated
+from aioquic.tls import SessionTicket
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from panther_iut_aioquic.endpoint import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNSUPPORTED,
+    EXIT_USAGE,
+    Unsupported,
+    add_common_options,
+    build_configuration,
+    fail,
+)
+from panther_iut_aioquic.http import HttpEndpointProtocol
+from panther_iut_aioquic.qlog import EndpointQlog
+
+# How long closing connections may take to drain at shutdown (their qlog is
+# written when they end); a peer that never answers cannot hold the server.
+SHUTDOWN_GRACE_SECONDS = 2.0
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    add_common_options(parser)
+    parser.add_argument("--certificate", required=True, help="PEM certificate (chain) to present")
+    parser.add_argument("--private-key", required=True, help="PEM private key of the certificate")
+    parser.add_argument("--www", required=True, help="folder whose files are served")
+    parser.add_argument("--retry", action="store_true", help="validate client addresses with a Retry packet")
+
+
+class FileServerProtocol(HttpEndpointProtocol):
+    """One connection of the file server."""
+
+    www: Path
+    quiet: bool
+    live: set[FileServerProtocol]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.live.add(self)
+
+    def http_event_received(self, event: H3Event) -> None:
+        if isinstance(event, HeadersReceived):
+            headers = dict(event.headers)
+            method = headers.get(b":method", b"").decode(errors="replace")
+            target = headers.get(b":path", b"").decode(errors="replace")
+            self._respond(event.stream_id, method, target)
+            self.transmit()
+
+    def connection_ended(self, event: ConnectionTerminated) -> None:
+        self.live.discard(self)
+
+    def _resolve(self, target: str) -> Path | None:
+        relative = unquote(urlsplit(target).path).lstrip("/")
+        candidate = (self.www / relative).resolve()
+        # A path that leaves the served folder is answered like a missing file.
+        if not candidate.is_relative_to(self.www) or not candidate.is_file():
+            return None
+        return candidate
+
+    def _respond(self, stream_id: int, method: str, target: str) -> None:
+        assert self.http is not None
+        path = self._resolve(target) if method == "GET" else None
+        if path is None:
+            self._log(f"{method} {target} -> not served")
+            if isinstance(self.http, H0Connection):
+                # HTTP/0.9 has no status line: resetting the stream is the only way
+                # to tell the client that nothing whole is coming.
+                self._quic.reset_stream(stream_id, H3ErrorCode.H3_REQUEST_REJECTED)
+            else:
+                self.http.send_headers(stream_id, [(b":status", b"404"), (b"content-length", b"0")], end_stream=True)
+            return
+        body = path.read_bytes()
+        if not isinstance(self.http, H0Connection):
+            self.http.send_headers(
+                stream_id,
+                [
+                    (b":status", b"200"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"content-type", b"application/octet-stream"),
+                ],
+            )
+        self.http.send_data(stream_id, body, end_stream=True)
+        self._log(f"{method} {target} -> {len(body)} bytes over {self.alpn}")
+
+    def _log(self, line: str) -> None:
+        if not self.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+
+def check_key_pair(certificate: str, private_key: str) -> None:
+    """Refuse to start with a key that does not belong to the certificate."""
+    try:
+        cert = x509.load_pem_x509_certificate(Path(certificate).read_bytes())
+        key = serialization.load_pem_private_key(Path(private_key).read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        fail(EXIT_FAILED, f"cannot load certificate {certificate!r} and key {private_key!r}: {exc}")
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    encoding = serialization.Encoding.DER
+    if cert.public_key().public_bytes(encoding, public) != key.public_key().public_bytes(encoding, public):
+        fail(EXIT_FAILED, f"private key {private_key!r} does not match certificate {certificate!r}")
+
+
+async def run_server(args: argparse.Namespace) -> int:
+    www = Path(args.www).resolve()
+    if not www.is_dir():
+        fail(EXIT_USAGE, f"--www {args.www!r} is not a folder")
+    check_key_pair(args.certificate, args.private_key)
+    qlog = EndpointQlog(args.qlog_dir)
+    configuration, files = build_configuration(args, is_client=False, quic_logger=qlog)
+    configuration.load_cert_chain(args.certificate, args.private_key)
+
+    tickets: dict[bytes, SessionTicket] = {}
+    live: set[FileServerProtocol] = set()
+    protocol_class = type(
+        "BoundFileServerProtocol", (FileServerProtocol,), {"www": www, "quiet": args.quiet, "live": live}
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        server = await serve(
+            args.host,
+            args.port,
+            configuration=configuration,
+            create_protocol=protocol_class,
+            # A ticket is good for one resumption: 0-RTT data cannot be replayed.
+            session_ticket_fetcher=lambda label: tickets.pop(label, None),
+            session_ticket_handler=lambda ticket: tickets.__setitem__(ticket.ticket, ticket),
+            retry=args.retry,
+        )
+    except OSError as exc:
+        files.close()
+        fail(EXIT_FAILED, f"cannot listen on {args.host}:{args.port}: {exc}")
+    print(f"listening on {args.host}:{args.port}, serving {www}", file=sys.stderr, flush=True)
+    try:
+        await stop.wait()
+        connections = list(live)
+        for connection in connections:
+            connection.close()
+        if connections:
+            await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in connections], timeout=SHUTDOWN_GRACE_SECONDS)
+    finally:
+        server.close()
+        files.close()
+    return EXIT_OK
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(run_server(args))
+    except Unsupported as exc:
+        fail(EXIT_UNSUPPORTED, str(exc))
