@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -94,33 +93,22 @@ class PluginConflictError(PluginError):
         )
 
 
-def _canonical(distribution_name: str) -> str:
-    return re.sub(r"[-_.]+", "-", distribution_name).lower()
-
-
 def _disabled_set(disabled: Iterable[str]) -> set[str]:
     items = [*disabled, *os.environ.get(DISABLE_ENV_VAR, "").split(",")]
     return {item.strip() for item in items if item.strip()}
 
 
 def _discover_entries() -> list[PluginEntry]:
-    groups = {group: kind for kind, group in GROUPS.items()}
-    seen: set[str] = set()
+    # entry_points() already counts a distribution found twice on sys.path (an
+    # editable and a site install) once: the copy Python would import.
+    installed = metadata.entry_points()
     entries: list[PluginEntry] = []
-    for distribution in metadata.distributions():
-        name = distribution.metadata["Name"]
-        if not name:
-            continue  # a broken metadata folder names no distribution: nothing to attribute to it
-        canonical = _canonical(name)
-        # The same distribution found twice on sys.path (editable and site install)
-        # is one distribution: the first one found is the one Python imports.
-        if canonical in seen:
-            continue
-        seen.add(canonical)
-        for entry_point in distribution.entry_points:
-            kind = groups.get(entry_point.group)
-            if kind is not None:
-                entries.append(PluginEntry(kind, entry_point.name, entry_point.value, name, distribution.version))
+    for kind, group in GROUPS.items():
+        for entry_point in installed.select(group=group):
+            distribution = entry_point.dist
+            name = distribution.name if distribution is not None else "an unnamed distribution"
+            version = distribution.version if distribution is not None else "unknown"
+            entries.append(PluginEntry(kind, entry_point.name, entry_point.value, name, version))
     entries.sort(key=lambda entry: (KINDS.index(entry.kind), entry.name, entry.distribution))
     return entries
 
