@@ -9,6 +9,7 @@ with the run id is left on the engine.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ from panther.environments.docker_compose import (
     DockerComposeNetworkEnvironment,
 )
 from panther.events import EventBus
+from panther.services.docker_build import RUNTIME_IMAGE_ARG
 from panther.protocols import BaseProtocol
 from panther.services.manager import BaseServiceManager
 from panther.services.outcome import Check, ServiceOutcome
@@ -333,3 +335,70 @@ def test_base_image_is_reused_and_runs_python(docker_client: Any, base_image: st
         base_image, ["python3", "-c", "import sys, venv; print(sys.version_info[:2])"], remove=True
     )
     assert output.decode().strip() == "(3, 11)"
+
+
+class DockerfileEchoServer(InlinePythonManager):
+    """An implementation with its own Dockerfile: the program is baked into the image.
+
+    The Dockerfile names an image this engine lacks as its default, the way plugin
+    Dockerfiles written by DockerBuilderFactory do; the environment substitutes the base image.
+    """
+
+    marker = ""
+
+    def _get_implementation_name(self) -> str:
+        return "dockerfile_echo"
+
+    def _get_executable(self, **kwargs: Any) -> list[str]:
+        return ["python3", "/opt/echo_server.py"]
+
+    def generate_dockerfile_content(self) -> str | None:
+        write = f"import pathlib; pathlib.Path('/opt/echo_server.py').write_text({ECHO_SERVER!r})"
+        return "\n".join([
+            f"ARG {RUNTIME_IMAGE_ARG}=example.invalid/absent:1",
+            f"FROM ${{{RUNTIME_IMAGE_ARG}}}",
+            f"LABEL org.panther.test-marker={self.marker}",
+            f"RUN {json.dumps(['python3', '-c', write])}",
+            "",
+        ])
+
+
+class BrokenDockerfileServer(DockerfileEchoServer):
+    def _get_implementation_name(self) -> str:
+        return "broken_dockerfile"
+
+    def generate_dockerfile_content(self) -> str | None:
+        return f"FROM {DEFAULT_BASE_IMAGE}\nRUN [\"python3\", \"-c\", \"raise SystemExit('compiler exploded')\"]\n"
+
+
+def test_an_implementation_dockerfile_is_built_and_used(docker_client: Any, base_image: str, tmp_path: Path) -> None:
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    # A fresh marker gives a fresh Dockerfile, so the build really runs in this test.
+    DockerfileEchoServer.marker = uuid.uuid4().hex
+    test = echo_test("dockerfile", EchoClient)
+    test.services["server"] = service("server", "server", DockerfileEchoServer)
+
+    result = run_test(test, tmp_path, run_id, base_image)
+
+    assert result["client_exit"] == 0, (tmp_path / "server" / "image-build.log").read_text()
+    assert verdict(result["checks"]) == "passed", result["checks"]
+    image = yaml.safe_load((tmp_path / COMPOSE_FILE).read_text())["services"]["server"]["image"]
+    assert image.startswith("panther/dockerfile_echo:")
+    built = docker_client.images.get(image)
+    assert built.labels["org.panther.test-marker"] == DockerfileEchoServer.marker
+    assert built.labels["org.panther.implementation"] == "dockerfile_echo"
+    assert f"{RUNTIME_IMAGE_ARG}={base_image}" in (tmp_path / "server" / "image-build.log").read_text()
+    docker_client.images.remove(image, force=True)
+    assert leftovers(docker_client, run_id) == []
+
+
+def test_a_failed_image_build_is_a_start_error_with_the_log(docker_client: Any, base_image: str, tmp_path: Path) -> None:
+    from panther.environments.base import ServiceStartError
+
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    test = echo_test("broken build", EchoClient)
+    test.services["server"] = service("server", "server", BrokenDockerfileServer)
+    with pytest.raises(ServiceStartError, match=r"(?s)no image for broken_dockerfile: building image .*compiler exploded"):
+        run_test(test, tmp_path, run_id, base_image)
+    assert "compiler exploded" in (tmp_path / "server" / "image-build.log").read_text()
+    assert leftovers(docker_client, run_id) == []

@@ -8,6 +8,8 @@ uses. Making it takes minutes; an image that already carries the tag is reused.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -26,6 +28,8 @@ DEFAULT_MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES: tuple[str, ...] = ("python3", "python3-pip", "python3-venv", "ca-certificates")
 # Marks images made here, so that a foreign image with the same tag is recognised.
 BASE_IMAGE_LABEL = "org.panther.base-image"
+# A digest of how the image was made: an image made by another recipe is made again.
+RECIPE_LABEL = "org.panther.base-image-recipe"
 
 _APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 _PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
@@ -88,36 +92,46 @@ def build_base_image(
     """Make (or reuse) the base image ``tag`` and return its image id.
 
     ``packages`` are installed on top of debootstrap's minimal system. An image that
-    already carries ``tag`` is reused unless ``rebuild`` is set; concurrent callers on
-    this machine wait for one another instead of bootstrapping twice.
+    already carries ``tag`` and was made from the same recipe (suite, packages,
+    settings) is reused unless ``rebuild`` is set; concurrent callers on this machine
+    wait for one another instead of bootstrapping twice.
     """
     bad = [p for p in packages if not _PACKAGE_NAME.match(p)]
     if bad:
         raise DockerBuildError(f"not Debian package names: {', '.join(map(repr, bad))}")
+    changes = [
+        'CMD ["/bin/bash"]',
+        # An imported file system carries no environment; later stages extend PATH.
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "ENV LANG=C.UTF-8",
+        f"LABEL {BASE_IMAGE_LABEL}={suite}",
+    ]
+    recipe = hashlib.sha256(json.dumps([suite, sorted(packages), changes]).encode()).hexdigest()[:16]
+    changes.append(f"LABEL {RECIPE_LABEL}={recipe}")
+    from docker.errors import APIError, ImageNotFound
+
     client = connect()
     with _build_lock(tag):
-        if not rebuild:
-            from docker.errors import ImageNotFound
-
-            try:
-                return str(client.images.get(tag).id)
-            except ImageNotFound:
-                pass
+        try:
+            previous: str | None = str(client.images.get(tag).id)
+        except ImageNotFound:
+            previous = None
+        if previous is not None and not rebuild and client.images.get(tag).labels.get(RECIPE_LABEL) == recipe:
+            return previous
         with tempfile.TemporaryDirectory(prefix="panther-rootfs-") as workdir:
             rootfs = Path(workdir) / "rootfs"
             _debootstrap(rootfs, suite=suite, mirror=mirror or apt_mirror(suite), packages=packages)
             tarball = Path(workdir) / "rootfs.tar"
             _run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tarball), "."], what="pack the root file system")
             repository, _, version = tag.rpartition(":") if ":" in tag.split("/")[-1] else (tag, "", "latest")
-            changes = [
-                'CMD ["/bin/bash"]',
-                # An imported file system carries no environment; later stages extend PATH.
-                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "ENV LANG=C.UTF-8",
-                f"LABEL {BASE_IMAGE_LABEL}={suite}",
-            ]
             client.api.import_image_from_file(str(tarball), repository=repository, tag=version, changes=changes)
-        return str(client.images.get(tag).id)
+        made = str(client.images.get(tag).id)
+        if previous is not None and previous != made:
+            try:
+                client.images.remove(previous)
+            except APIError:
+                pass  # still used by a container, or tagged elsewhere: leave it
+        return made
 
 
 def _debootstrap(rootfs: Path, *, suite: str, mirror: str, packages: Sequence[str]) -> None:

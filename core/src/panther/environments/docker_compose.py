@@ -447,7 +447,7 @@ def remove_labelled(client: DockerClient, label: str, value: str) -> list[str]:
     from docker.errors import DockerException
 
     removed: list[str] = []
-    selector = {"label": f"{label}={value}"}
+    selector: dict[str, str | list[str] | bool] = {"label": f"{label}={value}"}
     for container in client.containers.list(all=True, filters=selector):
         try:
             container.remove(force=True, v=True)

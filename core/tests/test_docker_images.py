@@ -1,0 +1,92 @@
+"""Base image helpers that need no engine: the apt mirror, package names, image choice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from panther.docker_engine import DockerBuildError
+from panther.docker_images import DEFAULT_MIRROR, apt_mirror, build_base_image
+from panther.docker_implementation_images import local_projects, wheel_dockerfile
+
+
+def test_mirror_from_deb822_sources_skips_security(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.list.d"
+    sources.mkdir()
+    (sources / "debian.sources").write_text(
+        "Types: deb\n"
+        "URIs: http://security.example.org/debian-security\n"
+        "Suites: bookworm-security\n"
+        "Components: main\n"
+        "\n"
+        "Types: deb-src\n"
+        "URIs: http://src.example.org/debian\n"
+        "Suites: bookworm\n"
+        "\n"
+        "Types: deb\n"
+        "# a comment: with a colon\n"
+        "URIs: http://mirror.example.org/debian/\n"
+        "Suites: bookworm bookworm-updates\n"
+        "Components: main\n"
+    )
+    assert apt_mirror("bookworm", [tmp_path / "absent.list", sources]) == "http://mirror.example.org/debian"
+
+
+def test_mirror_from_one_line_sources(tmp_path: Path) -> None:
+    listing = tmp_path / "sources.list"
+    listing.write_text(
+        "# deb http://commented.example.org/debian bookworm main\n"
+        "deb [arch=amd64 signed-by=/k.gpg] http://other.example.org/debian trixie main\n"
+        "deb [arch=amd64] http://local.example.org/debian bookworm main contrib\n"
+    )
+    assert apt_mirror("bookworm", [listing]) == "http://local.example.org/debian"
+    assert apt_mirror("sid", [listing]) == DEFAULT_MIRROR
+
+
+def test_package_names_are_checked_before_anything_runs() -> None:
+    with pytest.raises(DockerBuildError, match="not Debian package names: 'python3; rm -rf /'"):
+        build_base_image("panther/test:never", packages=["python3; rm -rf /"])
+
+
+def test_python_implementation_image_installs_wheels_as_an_unprivileged_user() -> None:
+    lines = wheel_dockerfile("panther/debian:bookworm").splitlines()
+    assert lines[0] == "FROM panther/debian:bookworm"
+    assert "--no-index" in next(line for line in lines if "pip install" in line)
+    assert lines[-1] == "USER panther"
+
+
+def test_a_manager_outside_any_distribution_needs_no_wheels() -> None:
+    class Manager:
+        pass
+
+    assert local_projects(Manager) == []
+
+
+def test_a_manager_in_a_folder_installed_distribution_brings_its_folder(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    package = project / "src" / "panther_probe_dist"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("class Manager:\n    pass\n")
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "panther-probe-dist"\nversion = "0.1"\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["src/panther_probe_dist"]\n'
+    )
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(project)],
+        capture_output=True, text=True, check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    sys.path.insert(0, str(target))
+    try:
+        import importlib
+
+        module = importlib.import_module("panther_probe_dist")
+        assert local_projects(module.Manager) == [project.resolve()]
+    finally:
+        sys.path.remove(str(target))
+        sys.modules.pop("panther_probe_dist", None)
