@@ -1,0 +1,93 @@
+"""The option table: every key picoquic's plugin accepts and the picoquicdemo option it becomes.
+
+Two tables, one truth. ``OPTIONS`` lists each configuration key and protocol
+argument with the picoquicdemo flag it turns into for a server and for a client
+(``None``: the key has no meaning in that role). ``FEATURES`` lists the QUIC
+features of the IUT development guide with whether this plugin can drive them and
+how; ``get_supported_features()`` is derived from it, and the README shows both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key, where it comes from, and the picoquicdemo option per role."""
+
+    key: str
+    source: str  # "implementation" (the plugin's config) or "protocol" (the quic plugin)
+    server: str | None
+    client: str | None
+    note: str = ""
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("port", "implementation", "-p PORT", "positional PORT", "the test's port wins when it decides one"),
+    Option("host", "implementation", None, "positional SERVER", "a server listens on every address"),
+    Option("cert_file", "implementation", "-c FILE", None),
+    Option("key_file", "implementation", "-k FILE", None),
+    Option("ca_file", "implementation", None, "-t FILE", "the client verifies the server against it"),
+    Option("idle_timeout", "implementation", "-d MS", "-d MS", "seconds in the config, milliseconds on the line"),
+    Option("handshake_timeout", "implementation", None, None, "picoquicdemo has no such option: only 10.0 is accepted"),
+    Option("sni", "implementation", None, "-n SNI"),
+    Option("congestion_control", "implementation", "-G NAME", "-G NAME"),
+    Option("log_level", "implementation", "[-L]", "[-L]", "debug: -L (log every packet, not the first 100)"),
+    Option("session_ticket_file", "implementation", None, "-T FILE", "default: a file in the service's folder"),
+    Option("early_data", "implementation", None, "-T FILE", "true needs a ticket file; see the feature table"),
+    Option("retry", "implementation", "-r", None),
+    Option("picoquic_ref", "implementation", None, None, "Docker image: the picoquic commit to build"),
+    Option("picotls_ref", "implementation", None, None, "Docker image: the picotls commit to build"),
+    Option("binary_path", "implementation", None, None, "the picoquicdemo to run"),
+    Option("extra_args", "implementation", "appended", "appended"),
+    Option("www_dir", "protocol", "-w DIR", None),
+    Option("urls", "protocol", None, "positional SCENARIO", "paths joined with ';' (picoquicdemo's scenario)"),
+    Option("download_dir", "protocol", None, "-o DIR"),
+    Option("alpn", "protocol", None, "-a ALPN", "a server picks h3 or hq-interop from the client's offer"),
+    Option("quic_version", "protocol", None, "-v HEX", "a server answers every version it knows"),
+    Option("verify_peer", "protocol", None, "-t FILE", "false: no -t, picoquic then verifies nothing"),
+    Option("qlog_dir", "protocol", "-q DIR", "-q DIR"),
+    Option("keylog_file", "protocol", "-8", "-8", "and SSLKEYLOGFILE in the environment"),
+)
+
+OPTION_KEYS = frozenset(option.key for option in OPTIONS)
+
+
+@dataclass(frozen=True)
+class Feature:
+    supported: bool
+    how: str
+
+
+FEATURES = MappingProxyType(
+    {
+        "rfc9000": Feature(True, "-v 00000001"),
+        "version_negotiation": Feature(True, "the server answers versions it does not know"),
+        "key_updates": Feature(True, "picoquic answers key updates"),
+        "retry": Feature(True, "retry: true (server, -r)"),
+        "0rtt": Feature(True, "early_data: true with a session_ticket_file (client, -T); servers always accept"),
+        "session_resumption": Feature(True, "session_ticket_file (client, -T)"),
+        "connection_migration": Feature(False, "picoquicdemo -f is not driven by this plugin"),
+        "multipath": Feature(False, "picoquicdemo -M is not driven by this plugin"),
+        "draft29": Feature(True, "quic_version draft29 (-v ff00001d)"),
+        "v2": Feature(True, "quic_version v2 (-v 6b3343cf)"),
+        "http3": Feature(True, "alpn h3"),
+        "http09": Feature(True, "alpn hq-interop"),
+        "keylog": Feature(True, "-8 and SSLKEYLOGFILE"),
+        "qlog": Feature(True, "-q DIR"),
+        "congestion_control": Feature(True, "congestion_control (-G)"),
+        "bind_address": Feature(False, "a picoquicdemo server listens on every local address"),
+        "handshake_timeout": Feature(False, "picoquicdemo has no handshake timeout option"),
+        "early_data_off_when_resuming": Feature(
+            False, "picoquicdemo sends 0-RTT data whenever its ticket store allows it"
+        ),
+        "server_early_data_off": Feature(False, "a picoquicdemo server always accepts 0-RTT"),
+    }
+)
+
+# Wire versions picoquic knows (picoquic_supported_versions) among those PANTHER names.
+SUPPORTED_VERSIONS = frozenset({0x00000001, 0x6B3343CF, 0xFF00001D})
+# ALPNs picoquicdemo's client and server both speak (picohttp's alpn_list).
+SUPPORTED_ALPNS = frozenset({"h3", "hq-interop", "h3-29", "hq-29"})
