@@ -1,0 +1,93 @@
+"""Observers: the JSON-lines event log, metrics, console progress and quiet mode."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from runner_support import echo_test, run_yaml
+
+from panther import events
+from panther.observers.console import PlainProgress, console_progress
+
+PHASES = ["prepare", "deploy", "ready", "run", "collect", "verdict", "teardown"]
+
+
+def test_event_log_holds_every_event_as_one_json_object_per_line(tmp_path):
+    result = run_yaml("name: log\ntests:\n" + echo_test("one"), tmp_path)
+
+    logged = [json.loads(line) for line in (result.output_dir / "events.jsonl").read_text().splitlines()]
+    kinds = [event["event"] for event in logged]
+    assert kinds[0] == "ExperimentStartedEvent" and kinds[-1] == "ExperimentFinishedEvent"
+    for kind in ("ServiceInitializationEvent", "CommandGenerationEvent", "ServiceStartedEvent", "ServiceReadyEvent",
+                 "ServiceExitedEvent", "TestStartedEvent", "TestFinishedEvent"):  # fmt: skip
+        assert kind in kinds, kind
+    started = [e["phase"] for e in logged if e["event"] == "TestPhaseEvent" and e["status"] == "started"]
+    assert started == PHASES
+    assert all(e["test"] == "one" and e["iteration"] == 1 for e in logged if e["event"] == "CommandGenerationEvent")
+    ready = next(e for e in logged if e["event"] == "ServiceReadyEvent")
+    assert ready["service_name"] == "server" and "tcp port 127.0.0.1:" in ready["probe"]
+
+
+def test_metrics_give_time_per_phase_and_each_service(tmp_path):
+    result = run_yaml("tests:\n" + echo_test("one"), tmp_path, enable_metrics=True)
+
+    metrics = json.loads((result.output_dir / "metrics.json").read_text())
+    assert [m["test"] for m in metrics] == ["one"]
+    assert sorted(metrics[0]["phases"]) == sorted(PHASES)
+    services = metrics[0]["services"]
+    assert services["client"]["exit_code"] == 0
+    assert services["server"]["stopped_by_harness"] is True
+    assert services["server"]["ready_after"] is not None
+    summary = (result.output_dir / "summary.md").read_text()
+    assert "## Metrics" in summary and "| one | client |" in summary
+
+
+def test_observers_can_be_turned_off_in_the_file(tmp_path):
+    text = (
+        "observers:\n  logger: {enabled: false}\n  metrics: {enabled: false}\n  console: {enabled: false}\n"
+        "tests:\n" + echo_test("one")
+    )
+    result = run_yaml(text, tmp_path, console=True)
+    assert not (result.output_dir / "events.jsonl").exists()
+    assert not (result.output_dir / "metrics.json").exists()
+    assert "## Metrics" not in (result.output_dir / "summary.md").read_text()
+    assert (result.output_dir / "results.json").exists()
+
+
+def test_console_prints_plain_lines_when_not_on_a_terminal(tmp_path, capsys):
+    result = run_yaml("tests:\n" + echo_test("good") + echo_test("bad", client={"behaviour": "crash"}), tmp_path,
+                      console=True)  # fmt: skip
+    out = capsys.readouterr().out
+    assert "[ RUN      ] good" in out
+    assert "[ PASSED   ] good" in out
+    assert "[ FAILED   ] bad" in out
+    assert "client exit: client exited with 3" in out
+    assert str(result.output_dir) in out
+
+
+def test_quiet_mode_prints_nothing(tmp_path, capsys):
+    run_yaml("tests:\n" + echo_test("good"), tmp_path, console=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_plain_progress_labels_iterations():
+    stream = io.StringIO()
+    progress = PlainProgress(stream)
+    progress(events.TestStartedEvent(test="t", iteration=2))
+    progress(events.TestFinishedEvent(test="t", iteration=2, verdict="failed", reason="x: y", duration=1.5))
+    assert stream.getvalue() == "[ RUN      ] t [2]\n[ FAILED   ] t [2] (1.50s)\n             x: y\n"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_console_on_a_terminal_draws_a_live_table():
+    terminal = _Terminal()
+    progress = console_progress(terminal)
+    progress(events.TestStartedEvent(test="shown", iteration=1))
+    progress(events.TestFinishedEvent(test="shown", iteration=1, verdict="passed", duration=0.1))
+    progress.close()
+    assert "shown" in terminal.getvalue() and "passed" in terminal.getvalue()
