@@ -1,0 +1,90 @@
+"""``panther run`` as a user runs it: a separate process, its exit codes, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from runner_support import echo_test, processes_of_run
+
+
+def _panther(*args: str) -> list[str]:
+    return [sys.executable, "-m", "panther", *args]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "experiment.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_panther_run_exits_0_when_every_test_passed_and_1_otherwise(tmp_path):
+    good = _write(tmp_path, "tests:\n" + echo_test("good"))
+    done = subprocess.run(_panther("run", str(good), "-o", str(tmp_path / "a"), "-q"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+
+    bad = _write(tmp_path, "tests:\n" + echo_test("good") + echo_test("bad", client={"behaviour": "crash"}))
+    done = subprocess.run(_panther("run", str(bad), "-o", str(tmp_path / "b"), "--jobs", "2"), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "[ FAILED   ] bad" in done.stdout
+    (output,) = (tmp_path / "b").iterdir()
+    assert json.loads((output / "results.json").read_text())["verdicts"] == {"passed": 1, "failed": 1}
+
+
+def test_a_mistake_in_the_file_is_a_message_with_exit_code_2(tmp_path):
+    path = _write(tmp_path, "tests:\n" + echo_test("t", extra="    network_environment: {type: local, host: 8.8.8.8}\n"))
+    done = subprocess.run(_panther("run", str(path), "-o", str(tmp_path / "out")), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "loopback" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _wait_until(condition, what: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"panther ended before {what}"
+        if condition():
+            return
+        time.sleep(0.05)  # polling for a condition, not waiting a fixed time
+    raise AssertionError(f"never happened: {what}")
+
+
+def _started_services(root: Path) -> int:
+    outputs = list(root.iterdir()) if root.exists() else []
+    events = outputs[0] / "events.jsonl" if outputs else None
+    if events is None or not events.exists():
+        return 0
+    lines = [line for line in events.read_text().splitlines() if line.endswith("}")]
+    return sum(json.loads(line)["event"] == "ServiceStartedEvent" for line in lines)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupting_the_harness_tears_down_and_still_writes_the_reports(tmp_path, signum):
+    text = "tests:\n" + echo_test("stuck", client={"behaviour": "hang"}, extra="    timeout: 300\n") + echo_test("later")
+    path = _write(tmp_path, text)
+    process = subprocess.Popen(_panther("run", str(path), "-o", str(tmp_path / "out"), "-q"), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        # Both services of the first test run (the client hangs) before the signal.
+        _wait_until(lambda: _started_services(tmp_path / "out") >= 2, "the client started", process)
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, stderr
+    (output,) = (tmp_path / "out").iterdir()
+    document = json.loads((output / "results.json").read_text())
+    assert document["interrupted"] is True
+    by_name = {test["name"]: test for test in document["tests"]}
+    assert by_name["stuck"]["verdict"] == "error"
+    assert f"interrupted by {signum.name}" in by_name["stuck"]["reason"]
+    assert by_name["later"]["verdict"] == "skipped"
+    assert f"interrupted by {signum.name}" in (output / "summary.md").read_text()
+    assert processes_of_run(document["run_id"]) == []
