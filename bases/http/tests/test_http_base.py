@@ -17,7 +17,6 @@ from panther.config.models import ProtocolConfig
 from panther.protocols import TestContext as ProtocolTest
 from panther.services.context import ServiceContext
 from panther.services.readiness import TcpConnectProbe, UdpProbe
-
 from panther_base_http import AllOfProbe, BaseHTTPServiceManager, HTTPConfig, HTTPProtocol
 
 
@@ -93,14 +92,22 @@ def test_h3_uses_the_quic_probe_and_both_must_answer(tcp_listener: int) -> None:
 
 def _context(root: Path, name: str, role: str, target: str | None = None) -> ServiceContext:
     return ServiceContext(
-        name=name, role=role, test_name="t", host_output_dir=root / name, output_dir=PurePosixPath("/srv") / name,
-        host="127.0.0.1", port=8443, target=target,
+        name=name,
+        role=role,
+        test_name="t",
+        host_output_dir=root / name,
+        output_dir=PurePosixPath("/srv") / name,
+        host="127.0.0.1",
+        port=8443,
+        target=target,
     )
 
 
 def _test(root: Path, server_config: HTTPConfig, version: str | None = None) -> ProtocolTest:
     return ProtocolTest(
-        name="t", iteration=0, output_dir=root,
+        name="t",
+        iteration=0,
+        output_dir=root,
         services={"server": _context(root, "server", "server"), "client": _context(root, "client", "client", "server")},
         protocol_configs={
             "server": ProtocolConfig(name="http", role="server", version=version),

@@ -7,7 +7,6 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-
 from panther_base_minip.wire import MalformedDatagram, decode, encode, pong_for
 
 

@@ -10,7 +10,6 @@ import msgspec
 import pytest
 from conftest import UdpResponder
 from panther.services.context import ServiceContext
-
 from panther_base_minip import BaseMinipServiceManager, MinipConfig, minip_probe
 from panther_base_minip.wire import PING, PROBE_SEQUENCE, decode
 
@@ -44,7 +43,11 @@ def test_defaults_without_a_deployment() -> None:
     manager = FlaggedMinip()
     assert manager.generate_run_argv(role="server") == ["minimal-minip", "--listen", "127.0.0.1:4443"]
     assert manager.generate_run_argv(role="client", count=3) == [
-        "minimal-minip", "--connect", "127.0.0.1:4443", "--count", "3",
+        "minimal-minip",
+        "--connect",
+        "127.0.0.1:4443",
+        "--count",
+        "3",
     ]
 
 
@@ -52,8 +55,13 @@ def test_implementation_keys_then_deployment_decide_the_address(tmp_path: Path) 
     config = msgspec.convert({"name": "minimal", "port": 5000, "host": "::1"}, MinipConfig)
     assert FlaggedMinip(config).generate_run_argv(role="server")[-1] == "::1:5000"
     context = ServiceContext(
-        name="server", role="server", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path,
-        host="127.0.0.2", port=6000,
+        name="server",
+        role="server",
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=tmp_path,
+        host="127.0.0.2",
+        port=6000,
     )
     assert FlaggedMinip(config, context=context).generate_run_argv(role="server")[-1] == "127.0.0.2:6000"
 

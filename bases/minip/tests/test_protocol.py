@@ -10,7 +10,6 @@ import pytest
 from panther.plugins.manifest import manifest_of
 from panther.protocols import TestContext as ProtocolTest
 from panther.services.context import ServiceContext
-
 from panther_base_minip import MinipProtocol, MinipProtocolConfig
 
 
@@ -29,10 +28,14 @@ def test_config_bounds_are_enforced() -> None:
 
 def test_prepare_hands_clients_their_count_and_payload_size(tmp_path: Path) -> None:
     def context(name: str, role: str) -> ServiceContext:
-        return ServiceContext(name=name, role=role, test_name="t", host_output_dir=tmp_path / name, output_dir=tmp_path / name)
+        return ServiceContext(
+            name=name, role=role, test_name="t", host_output_dir=tmp_path / name, output_dir=tmp_path / name
+        )
 
     test = ProtocolTest(
-        name="t", iteration=0, output_dir=tmp_path,
+        name="t",
+        iteration=0,
+        output_dir=tmp_path,
         services={"server": context("server", "server"), "client": context("client", "client")},
         protocol_configs={
             "server": MinipProtocolConfig(name="minip", role="server"),

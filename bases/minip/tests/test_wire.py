@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 
 import pytest
-
 from panther_base_minip.wire import (
     HEADER_SIZE,
     MAX_PAYLOAD,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from panther.plugins.manifest import register_plugin
 from panther.services.context import ServiceContext
-
 from panther_base_python import PythonServiceMixin
 from panther_base_python.http import PythonHTTPServiceManager
 from panther_base_python.minip import PythonMinipServiceManager
@@ -36,8 +35,14 @@ class RegisteredMinip(PythonMinipServiceManager):
 
 def _context(tmp_path: Path, environment: str, role: str = "server") -> ServiceContext:
     return ServiceContext(
-        name="svc", role=role, test_name="t", host_output_dir=tmp_path, output_dir=tmp_path,
-        host="127.0.0.1", port=5000, environment=environment,
+        name="svc",
+        role=role,
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=tmp_path,
+        host="127.0.0.1",
+        port=5000,
+        environment=environment,
     )
 
 
@@ -69,7 +74,13 @@ def test_environment_is_unbuffered_and_keeps_the_protocol_part(tmp_path: Path) -
 def test_protocol_part_stays_with_the_protocol_base(tmp_path: Path) -> None:
     manager = RegisteredMinip(context=_context(tmp_path, "local"))
     assert manager.implementation_name == "registered_minip"
-    assert manager.generate_run_argv(role="server") == [sys.executable, "-m", "pinger.main", "--listen", "127.0.0.1:5000"]
+    assert manager.generate_run_argv(role="server") == [
+        sys.executable,
+        "-m",
+        "pinger.main",
+        "--listen",
+        "127.0.0.1:5000",
+    ]
     assert manager.get_readiness_probe("127.0.0.1", 5000) is not None
     assert GuidePythonQuic().get_supported_features()["rfc9000"] is True
 

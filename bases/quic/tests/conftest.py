@@ -18,7 +18,6 @@ from aioquic.asyncio import connect, serve
 from aioquic.asyncio.server import QuicServer
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.logger import QuicFileLogger
-
 from panther_base_quic.certificates import CertificateSet, make_certificates
 
 

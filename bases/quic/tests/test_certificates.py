@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-
 from panther_base_quic.certificates import make_certificates
 
 

@@ -9,7 +9,6 @@ import msgspec
 import pytest
 from panther.config.errors import ConfigError
 from panther.services.context import ServiceContext
-
 from panther_base_quic import BaseQUICServiceManager, QUICConfig
 from panther_base_quic.probe import version_negotiation_probe
 
@@ -34,7 +33,14 @@ class GuideQuic(MinimalQuic):
         return args
 
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
-        return [kwargs["host"], str(kwargs["port"]), "--alpn", kwargs["alpn"], "-v", f"{kwargs['quic_version_wire']:08x}"]
+        return [
+            kwargs["host"],
+            str(kwargs["port"]),
+            "--alpn",
+            kwargs["alpn"],
+            "-v",
+            f"{kwargs['quic_version_wire']:08x}",
+        ]
 
 
 def test_minimal_subclass_needs_only_the_two_required_methods() -> None:
@@ -66,8 +72,14 @@ def test_deployment_address_beats_the_implementation_keys(tmp_path: Path) -> Non
     config = msgspec.convert({"name": "minimal", "port": 5555, "cert_file": "/mine/cert.pem"}, QUICConfig)
     assert GuideQuic(config).generate_run_argv(role="server") == ["minimal-quic", "-p", "5555", "-c", "/mine/cert.pem"]
     context = ServiceContext(
-        name="client", role="client", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path,
-        host="::1", port=7000, target="server",
+        name="client",
+        role="client",
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=tmp_path,
+        host="::1",
+        port=7000,
+        target="server",
     )
     assert GuideQuic(config, context=context).generate_run_argv(role="client")[1:3] == ["::1", "7000"]
 
@@ -81,7 +93,11 @@ def test_common_parameters_are_schema_checked() -> None:
 
 def test_key_log_goes_to_sslkeylogfile(tmp_path: Path) -> None:
     context = ServiceContext(
-        name="server", role="server", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path,
+        name="server",
+        role="server",
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=tmp_path,
         arguments={"keylog_file": "/out/keys.log"},
     )
     assert GuideQuic(context=context).get_run_environment("server") == {"SSLKEYLOGFILE": "/out/keys.log"}
@@ -97,4 +113,7 @@ def test_supported_features_carry_the_guide_keys() -> None:
 
 
 def test_readiness_probe_targets_the_given_address() -> None:
-    assert MinimalQuic().get_readiness_probe("127.0.0.1", 9).describe() == version_negotiation_probe("127.0.0.1", 9).describe()
+    assert (
+        MinimalQuic().get_readiness_probe("127.0.0.1", 9).describe()
+        == version_negotiation_probe("127.0.0.1", 9).describe()
+    )

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import AioquicServer, UdpResponder
-
 from panther_base_quic.certificates import CertificateSet
 from panther_base_quic.probe import (
     INITIAL_DATAGRAM_SIZE,
@@ -89,7 +88,16 @@ def ngtcp2_server(certificates: CertificateSet, tmp_path: Path, silent_port: int
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [binary, "-q", "-d", str(tmp_path), "127.0.0.1", str(port), str(certificates.key_file), str(certificates.cert_file)],
+        [
+            binary,
+            "-q",
+            "-d",
+            str(tmp_path),
+            "127.0.0.1",
+            str(port),
+            str(certificates.key_file),
+            str(certificates.cert_file),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import pytest
 from panther.config.errors import ConfigError
-
 from panther_base_quic.versions import QUIC_VERSIONS, quic_version_wire, version_names
 
 
 @pytest.mark.parametrize(
     ("name", "wire"),
-    [("rfc9000", 0x00000001), ("v1", 0x00000001), ("draft29", 0xFF00001D), ("v2", 0x6B3343CF), ("rfc9369", 0x6B3343CF), ("RFC9000", 1)],
+    [
+        ("rfc9000", 0x00000001),
+        ("v1", 0x00000001),
+        ("draft29", 0xFF00001D),
+        ("v2", 0x6B3343CF),
+        ("rfc9369", 0x6B3343CF),
+        ("RFC9000", 1),
+    ],
 )
 def test_names_map_to_wire_values(name: str, wire: int) -> None:
     assert quic_version_wire(name) == wire

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from panther.services.context import ServiceContext
 from panther.services.manager import ServiceManagerError
-
 from panther_base_rust import RustServiceMixin
 from panther_base_rust.quic import RustQUICServiceManager
 
@@ -42,7 +41,11 @@ def test_minimal_subclass_builds_and_runs_with_defaults() -> None:
 
 def test_guide_subclass_build_command_and_environment(tmp_path: Path) -> None:
     context = ServiceContext(
-        name="s", role="server", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path,
+        name="s",
+        role="server",
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=tmp_path,
         arguments={"keylog_file": "/out/keys.log"},
     )
     manager = GuideRustQuic(context=context)

@@ -34,8 +34,6 @@ def http_readiness_probe(host: str, port: int, versions: Sequence[str]) -> Readi
         try:
             from panther_base_quic.probe import version_negotiation_probe
         except ImportError as error:
-            raise ServiceManagerError(
-                "HTTP/3 readiness needs the QUIC base: install panther-base-http[h3]"
-            ) from error
+            raise ServiceManagerError("HTTP/3 readiness needs the QUIC base: install panther-base-http[h3]") from error
         probes.append(version_negotiation_probe(host, port))
     return probes[0] if len(probes) == 1 else AllOfProbe(probes)

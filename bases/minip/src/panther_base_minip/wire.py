@@ -56,9 +56,7 @@ class Datagram:
 
 def encode(datagram: Datagram) -> bytes:
     """The bytes of ``datagram`` on the wire (exactly ``HEADER_SIZE + len(payload)``)."""
-    header = _HEADER.pack(
-        datagram.type, VERSION, datagram.sequence, datagram.timestamp_ns, len(datagram.payload)
-    )
+    header = _HEADER.pack(datagram.type, VERSION, datagram.sequence, datagram.timestamp_ns, len(datagram.payload))
     return header + datagram.payload
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -124,15 +124,11 @@ def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_subject_alternative_names(names), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
 
-    certificates = CertificateSet(
-        ca_file=folder / "ca.pem", cert_file=folder / "cert.pem", key_file=folder / "key.pem"
-    )
+    certificates = CertificateSet(ca_file=folder / "ca.pem", cert_file=folder / "cert.pem", key_file=folder / "key.pem")
     certificates.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     certificates.cert_file.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
     _write_private(

@@ -9,8 +9,8 @@ ALPN as far as the services' qlog files tell.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import msgspec
 from panther.config.errors import ConfigError
@@ -40,6 +40,13 @@ class QUICProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=Tru
     seed: int = 0
     # Whether clients verify the server's certificate (against the test's CA).
     verify_peer: bool = True
+
+    def __post_init__(self) -> None:
+        # Raised here, the error is reported by the loader against ``transfer``.
+        duplicates = sorted({size for size in self.transfer if self.transfer.count(size) > 1})
+        if duplicates:
+            listed = ", ".join(str(size) for size in duplicates)
+            raise ValueError(f"transfer sizes must be distinct, {listed} listed more than once")
 
 
 def _config_value(config: Any, key: str) -> Any:
@@ -129,14 +136,6 @@ class QUICProtocol(BaseProtocol):
             config = test.protocol_configs[service.name]
             sizes = tuple(_config_value(config, "transfer") or DEFAULT_TRANSFER)
             seed = int(_config_value(config, "seed") or 0)
-            duplicates = sorted({size for size in sizes if sizes.count(size) > 1})
-            if duplicates:
-                raise ConfigError(
-                    "a transfer size is listed twice",
-                    path=f"services.{service.name}.protocol.transfer",
-                    expected="distinct file sizes in bytes",
-                    found=", ".join(str(size) for size in duplicates),
-                )
             if chosen is None:
                 chosen, chosen_by = (sizes, seed), service.name
             elif (sizes, seed) != chosen:

@@ -11,9 +11,10 @@ qlog must not hide what the others say.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 QLOG_SUFFIXES = (".qlog", ".sqlog", ".json")
 _RECORD_SEPARATOR = "\x1e"

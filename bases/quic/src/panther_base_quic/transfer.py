@@ -8,9 +8,9 @@ download can be judged without keeping a copy of what was sent.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from panther.services.outcome import Check
 
@@ -62,7 +62,7 @@ def _first_difference(expected: bytes, path: Path) -> int | None:
                 return offset
             wanted = expected[offset : offset + len(chunk)]
             if chunk != wanted:
-                return offset + next(i for i, (a, b) in enumerate(zip(chunk, wanted)) if a != b)
+                return offset + next(i for i, (a, b) in enumerate(zip(chunk, wanted, strict=False)) if a != b)
             offset += len(chunk)
     return None
 
