@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from panther import DockerBuilderFactory
 from panther.services.docker_build import BUILDER_IMAGE_ARG, RUNTIME_IMAGE_ARG, DockerBuildSpecError
 
@@ -39,10 +38,16 @@ def exec_runs(stage: list[tuple[str, str]]) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("language", "builder_image"),
-    [("c", "debian:bookworm"), ("rust", "rust:1.83-bookworm"), ("go", "golang:1.22-bookworm"),
-     ("python", "python:3.11-slim-bookworm")],
+    [
+        ("c", "debian:bookworm"),
+        ("rust", "rust:1.83-bookworm"),
+        ("go", "golang:1.22-bookworm"),
+        ("python", "python:3.11-slim-bookworm"),
+    ],
 )
-def test_every_language_gives_a_pinned_two_stage_build_that_runs_unprivileged(language: str, builder_image: str) -> None:
+def test_every_language_gives_a_pinned_two_stage_build_that_runs_unprivileged(
+    language: str, builder_image: str
+) -> None:
     builder = DockerBuilderFactory.create_builder(
         implementation_name="impl", language=language, repo_url=REPO, ref="0123abcd", build_features=["fast"]
     )
@@ -78,7 +83,9 @@ def test_language_defaults_build_with_the_requested_features() -> None:
     assert ["cargo", "build", "--release", "--locked", "--features", "a,b"] in build_runs("rust")
     assert ["cmake", "-S", ".", "-B", "build", "-DCMAKE_BUILD_TYPE=Release", "-Da=ON", "-Db=ON"] in build_runs("c")
     assert ["go", "build", "-trimpath", "-o", "impl", "-tags", "a,b", "."] in build_runs("go")
-    assert ["python3", "-m", "pip", "wheel", "--no-cache-dir", "--wheel-dir", "/wheels", ".[a,b]"] in build_runs("python")
+    assert ["python3", "-m", "pip", "wheel", "--no-cache-dir", "--wheel-dir", "/wheels", ".[a,b]"] in build_runs(
+        "python"
+    )
 
 
 def test_plugin_options_shape_the_dockerfile() -> None:
@@ -122,7 +129,9 @@ def test_plugin_options_shape_the_dockerfile() -> None:
 
 
 def test_without_a_repository_the_build_context_is_the_source() -> None:
-    dockerfile = DockerBuilderFactory.create_builder(implementation_name="local_impl", language="rust").generate_complete_dockerfile()
+    dockerfile = DockerBuilderFactory.create_builder(
+        implementation_name="local_impl", language="rust"
+    ).generate_complete_dockerfile()
     build = stages(dockerfile)[0]
     assert ("COPY", ". /src/local_impl") in build
     assert not [r for r in exec_runs(build) if r[:2] == ["git", "clone"]]
@@ -132,10 +141,15 @@ def test_without_a_repository_the_build_context_is_the_source() -> None:
 def test_no_secret_like_environment_reaches_the_image() -> None:
     for language in DockerBuilderFactory.known_languages():
         dockerfile = DockerBuilderFactory.create_builder(
-            implementation_name="impl", language=language, repo_url=REPO, ref="v1",
+            implementation_name="impl",
+            language=language,
+            repo_url=REPO,
+            ref="v1",
             runtime_env={"RUST_LOG": "debug"},
         ).generate_complete_dockerfile()
-        env_names = [re.split(r"[= ]", rest, maxsplit=1)[0] for keyword, rest in instructions(dockerfile) if keyword == "ENV"]
+        env_names = [
+            re.split(r"[= ]", rest, maxsplit=1)[0] for keyword, rest in instructions(dockerfile) if keyword == "ENV"
+        ]
         assert "RUST_LOG" in env_names
         assert not [n for n in env_names if re.search(r"SECRET|TOKEN|PASSWORD|KEY|CREDENTIAL", n, re.I)]
 

@@ -20,23 +20,22 @@ from typing import Any
 
 import pytest
 import yaml
-
 from panther.config import models
 from panther.config.models import ExperimentConfig, ProtocolConfig, ServiceConfig
+from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.docker_engine import DockerUnavailableError, connect
 from panther.docker_images import BASE_IMAGE_LABEL, DEFAULT_BASE_IMAGE, base_image_exists, build_base_image
-from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.environments.base import ServiceLaunch
+from panther.environments.containers import ContainerService
 from panther.environments.docker_compose import (
     COMPOSE_FILE,
     RUN_LABEL,
-    ContainerService,
     DockerComposeConfig,
     DockerComposeNetworkEnvironment,
 )
 from panther.events import EventBus
-from panther.services.docker_build import RUNTIME_IMAGE_ARG
 from panther.protocols import BaseProtocol
+from panther.services.docker_build import RUNTIME_IMAGE_ARG
 from panther.services.manager import BaseServiceManager
 from panther.services.outcome import Check, ServiceOutcome
 from panther.testing import require_peer
@@ -129,11 +128,13 @@ def echo_test(name: str, client: type[BaseServiceManager]) -> ResolvedTest:
         "server": service("server", "server", EchoServer),
         "client": service("client", "client", client, target="server"),
     }
-    config = models.TestConfig(name=name, network_environment={"type": "docker_compose"}, services={
-        n: s.config for n, s in services.items()
-    })
+    config = models.TestConfig(
+        name=name, network_environment={"type": "docker_compose"}, services={n: s.config for n, s in services.items()}
+    )
     return ResolvedTest(
-        index=0, config=config, services=services,
+        index=0,
+        config=config,
+        services=services,
         network_environment_class=DockerComposeNetworkEnvironment,
         network_environment_config=DockerComposeConfig(type="docker_compose"),
     )
@@ -169,8 +170,12 @@ def run_test(test: ResolvedTest, test_dir: Path, run_id: str, base_image: str) -
             resolved = test.services[name]
             manager = resolved.manager_class(resolved.implementation, context=contexts[name])
             launch = ServiceLaunch(
-                name=name, role=contexts[name].role, argv=manager.generate_run_argv(role=contexts[name].role),
-                env={}, context=contexts[name], manager=manager,
+                name=name,
+                role=contexts[name].role,
+                argv=manager.generate_run_argv(role=contexts[name].role),
+                env={},
+                context=contexts[name],
+                manager=manager,
             )
             started = environment.start(launch)
             assert isinstance(started, ContainerService)
@@ -182,9 +187,14 @@ def run_test(test: ResolvedTest, test_dir: Path, run_id: str, base_image: str) -
             begun = time.monotonic()
             code = started.stop(grace=2.0)
             outcome = ServiceOutcome(
-                name=name, role=started.launch.role, exit_code=code, duration=time.monotonic() - begun,
-                output_dir=started.launch.context.host_output_dir, stdout=started.stdout_path,
-                stderr=started.stderr_path, stopped_by_harness=started.stopped_by_harness,
+                name=name,
+                role=started.launch.role,
+                exit_code=code,
+                duration=time.monotonic() - begun,
+                output_dir=started.launch.context.host_output_dir,
+                stdout=started.stdout_path,
+                stderr=started.stderr_path,
+                stopped_by_harness=started.stopped_by_harness,
             )
             result["checks"].extend(started.launch.manager.evaluate(outcome))
     finally:
@@ -233,7 +243,9 @@ def test_udp_echo_between_two_containers(docker_client: Any, base_image: str, tm
     if shutil.which("docker-compose"):
         checked = subprocess.run(
             ["docker-compose", "-f", str(tmp_path / COMPOSE_FILE), "config", "--quiet"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert checked.returncode == 0, checked.stderr
 
@@ -266,15 +278,24 @@ def test_teardown_removes_everything_even_when_the_test_is_abandoned(
     experiment = ExperimentConfig(tests=[test.config])
     experiment.docker.base_image = base_image
     environment = DockerComposeNetworkEnvironment(
-        DockerComposeConfig(type="docker_compose"), test_dir=tmp_path, bus=EventBus(), experiment=experiment,
+        DockerComposeConfig(type="docker_compose"),
+        test_dir=tmp_path,
+        bus=EventBus(),
+        experiment=experiment,
         run_id=run_id,
     )
     contexts = environment.plan(test)
     resolved = test.services["server"]
     manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
     running = environment.start(
-        ServiceLaunch(name="server", role="server", argv=manager.generate_run_argv(role="server"), env={},
-                      context=contexts["server"], manager=manager)
+        ServiceLaunch(
+            name="server",
+            role="server",
+            argv=manager.generate_run_argv(role="server"),
+            env={},
+            context=contexts["server"],
+            manager=manager,
+        )
     )
     assert running.poll() is None
     assert leftovers(docker_client, run_id) != []
@@ -293,7 +314,10 @@ def test_missing_binary_is_a_start_error_not_a_crash(docker_client: Any, base_im
     experiment = ExperimentConfig(tests=[test.config])
     experiment.docker.base_image = base_image
     environment = DockerComposeNetworkEnvironment(
-        DockerComposeConfig(type="docker_compose"), test_dir=tmp_path, bus=EventBus(), experiment=experiment,
+        DockerComposeConfig(type="docker_compose"),
+        test_dir=tmp_path,
+        bus=EventBus(),
+        experiment=experiment,
         run_id=run_id,
     )
     try:
@@ -302,8 +326,14 @@ def test_missing_binary_is_a_start_error_not_a_crash(docker_client: Any, base_im
         manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
         with pytest.raises(ServiceStartError, match="binary not found.*no-such-server"):
             environment.start(
-                ServiceLaunch(name="server", role="server", argv=["no-such-server", "--port", "1"], env={},
-                              context=contexts["server"], manager=manager)
+                ServiceLaunch(
+                    name="server",
+                    role="server",
+                    argv=["no-such-server", "--port", "1"],
+                    env={},
+                    context=contexts["server"],
+                    manager=manager,
+                )
             )
     finally:
         environment.teardown()
@@ -354,13 +384,15 @@ class DockerfileEchoServer(InlinePythonManager):
 
     def generate_dockerfile_content(self) -> str | None:
         write = f"import pathlib; pathlib.Path('/opt/echo_server.py').write_text({ECHO_SERVER!r})"
-        return "\n".join([
-            f"ARG {RUNTIME_IMAGE_ARG}=example.invalid/absent:1",
-            f"FROM ${{{RUNTIME_IMAGE_ARG}}}",
-            f"LABEL org.panther.test-marker={self.marker}",
-            f"RUN {json.dumps(['python3', '-c', write])}",
-            "",
-        ])
+        return "\n".join(
+            [
+                f"ARG {RUNTIME_IMAGE_ARG}=example.invalid/absent:1",
+                f"FROM ${{{RUNTIME_IMAGE_ARG}}}",
+                f"LABEL org.panther.test-marker={self.marker}",
+                f"RUN {json.dumps(['python3', '-c', write])}",
+                "",
+            ]
+        )
 
 
 class BrokenDockerfileServer(DockerfileEchoServer):
@@ -368,7 +400,7 @@ class BrokenDockerfileServer(DockerfileEchoServer):
         return "broken_dockerfile"
 
     def generate_dockerfile_content(self) -> str | None:
-        return f"FROM {DEFAULT_BASE_IMAGE}\nRUN [\"python3\", \"-c\", \"raise SystemExit('compiler exploded')\"]\n"
+        return f'FROM {DEFAULT_BASE_IMAGE}\nRUN ["python3", "-c", "raise SystemExit(\'compiler exploded\')"]\n'
 
 
 def test_an_implementation_dockerfile_is_built_and_used(docker_client: Any, base_image: str, tmp_path: Path) -> None:
@@ -392,13 +424,39 @@ def test_an_implementation_dockerfile_is_built_and_used(docker_client: Any, base
     assert leftovers(docker_client, run_id) == []
 
 
-def test_a_failed_image_build_is_a_start_error_with_the_log(docker_client: Any, base_image: str, tmp_path: Path) -> None:
+def test_a_failed_image_build_is_a_start_error_with_the_log(
+    docker_client: Any, base_image: str, tmp_path: Path
+) -> None:
     from panther.environments.base import ServiceStartError
 
     run_id = f"test-{uuid.uuid4().hex[:12]}"
     test = echo_test("broken build", EchoClient)
     test.services["server"] = service("server", "server", BrokenDockerfileServer)
-    with pytest.raises(ServiceStartError, match=r"(?s)no image for broken_dockerfile: building image .*compiler exploded"):
+    with pytest.raises(
+        ServiceStartError, match=r"(?s)no image for broken_dockerfile: building image .*compiler exploded"
+    ):
         run_test(test, tmp_path, run_id, base_image)
     assert "compiler exploded" in (tmp_path / "server" / "image-build.log").read_text()
+    assert leftovers(docker_client, run_id) == []
+
+
+def test_tests_side_by_side_get_networks_of_their_own(docker_client: Any, base_image: str, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    run_id = f"test-{uuid.uuid4().hex[:12]}"
+    folders = [tmp_path / "a", tmp_path / "b"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(
+            pool.map(
+                lambda folder: run_test(echo_test(f"side {folder.name}", EchoClient), folder, run_id, base_image),
+                folders,
+            )
+        )
+
+    assert [verdict(r["checks"]) for r in results] == ["passed", "passed"]
+    subnets = [
+        yaml.safe_load((f / COMPOSE_FILE).read_text())["networks"]["test"]["ipam"]["config"][0]["subnet"]
+        for f in folders
+    ]
+    assert subnets[0] != subnets[1]
     assert leftovers(docker_client, run_id) == []

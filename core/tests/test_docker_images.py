@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from panther.docker_engine import DockerBuildError
 from panther.docker_images import DEFAULT_MIRROR, apt_mirror, build_base_image
 from panther.docker_implementation_images import local_projects, wheel_dockerfile
@@ -78,7 +77,9 @@ def test_a_manager_in_a_folder_installed_distribution_brings_its_folder(tmp_path
     target = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(project)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert installed.returncode == 0, installed.stderr
     sys.path.insert(0, str(target))

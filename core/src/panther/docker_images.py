@@ -7,6 +7,7 @@ uses. Making it takes minutes; an image that already carries the tag is reused.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -122,15 +123,17 @@ def build_base_image(
             rootfs = Path(workdir) / "rootfs"
             _debootstrap(rootfs, suite=suite, mirror=mirror or apt_mirror(suite), packages=packages)
             tarball = Path(workdir) / "rootfs.tar"
-            _run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tarball), "."], what="pack the root file system")
+            _run(
+                ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tarball), "."],
+                what="pack the root file system",
+            )
             repository, _, version = tag.rpartition(":") if ":" in tag.split("/")[-1] else (tag, "", "latest")
             client.api.import_image_from_file(str(tarball), repository=repository, tag=version, changes=changes)
         made = str(client.images.get(tag).id)
         if previous is not None and previous != made:
-            try:
+            # Still used by a container, or tagged elsewhere: then it stays.
+            with contextlib.suppress(APIError):
                 client.images.remove(previous)
-            except APIError:
-                pass  # still used by a container, or tagged elsewhere: leave it
         return made
 
 

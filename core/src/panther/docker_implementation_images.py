@@ -86,7 +86,8 @@ def wheel_dockerfile(base_image: str) -> str:
             "COPY wheels /wheels",
             f'RUN ["python3", "-m", "venv", "{VENV}"]',
             # A shell is needed for the glob; every word of it is fixed here.
-            f"RUN {VENV}/bin/pip install --no-cache-dir --no-index --find-links /wheels /wheels/*.whl && rm -rf /wheels",
+            f"RUN {VENV}/bin/pip install --no-cache-dir --no-index --find-links /wheels /wheels/*.whl"
+            " && rm -rf /wheels",
             f'ENV PATH="{VENV}/bin:$PATH"',
             f'RUN ["useradd", "--system", "--create-home", "--shell", "/usr/sbin/nologin", "{RUNTIME_USER}"]',
             f"USER {RUNTIME_USER}",
@@ -208,8 +209,14 @@ def _build(tag: str, context: Path, buildargs: dict[str, str], labels: dict[str,
             log.write(f"{arg}={image} (the default image is not on this engine)\n")
         try:
             for chunk in client.api.build(
-                path=str(context), tag=tag, buildargs=buildargs, labels=labels,
-                pull=False, rm=True, forcerm=True, decode=True,
+                path=str(context),
+                tag=tag,
+                buildargs=buildargs,
+                labels=labels,
+                pull=False,
+                rm=True,
+                forcerm=True,
+                decode=True,
             ):
                 if "stream" in chunk:
                     log.write(chunk["stream"])

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import threading
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -27,8 +26,6 @@ from panther.config.models import NetworkEnvironmentConfig
 from panther.docker_engine import DockerBuildError, DockerUnavailableError, connect
 from panther.environments.base import (
     RUN_MARKER,
-    STDERR_LOG,
-    STDOUT_LOG,
     NetworkEnvironment,
     RunningService,
     ServiceLaunch,
@@ -36,13 +33,13 @@ from panther.environments.base import (
     folder_name,
 )
 from panther.environments.compose_file import write_compose_file
+from panther.environments.containers import ContainerPortProbe, ContainerService
 from panther.plugins.manifest import register_plugin
 from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe
 
 if TYPE_CHECKING:
     from docker import DockerClient
-    from docker.models.containers import Container
     from docker.models.networks import Network
 
     from panther.config.models import ExperimentConfig
@@ -88,126 +85,6 @@ def container_port(ports: list[str]) -> int | None:
         return int(inner)
     except ValueError:
         raise ValueError(f"ports entry {ports[0]!r}: expected [HOST_PORT:]CONTAINER_PORT[/PROTOCOL]") from None
-
-
-class _LogCopier(threading.Thread):
-    """Copies one output stream of a container into a file while it runs."""
-
-    def __init__(self, container: Container, path: Path, *, stdout: bool) -> None:
-        super().__init__(name=f"logs-{container.name}-{'out' if stdout else 'err'}", daemon=True)
-        self.container, self.path, self.stdout = container, path, stdout
-
-    def run(self) -> None:
-        from docker.errors import DockerException
-        from requests.exceptions import RequestException
-
-        with open(self.path, "ab") as sink:
-            try:
-                for chunk in self.container.logs(stdout=self.stdout, stderr=not self.stdout, stream=True, follow=True):
-                    sink.write(chunk)
-                    sink.flush()
-            except (DockerException, RequestException):
-                pass  # the container was removed under us: what was copied stays
-
-
-class ContainerService(RunningService):
-    def __init__(self, launch: ServiceLaunch, container: Container) -> None:
-        super().__init__(launch)
-        self.container = container
-        self._exit_code: int | None = None
-        self._copiers = [
-            _LogCopier(container, self.stdout_path, stdout=True),
-            _LogCopier(container, self.stderr_path, stdout=False),
-        ]
-        for copier in self._copiers:
-            copier.start()
-
-    @property
-    def pid(self) -> int | None:
-        if self._exit_code is not None:
-            return None
-        try:
-            self.container.reload()
-        except Exception:  # noqa: BLE001 - gone: it has no process any more
-            return None
-        pid = self.container.attrs.get("State", {}).get("Pid")
-        return int(pid) if pid else None
-
-    def poll(self) -> int | None:
-        if self._exit_code is None:
-            from docker.errors import NotFound
-
-            try:
-                self.container.reload()
-            except NotFound:
-                return self._exit_code
-            state = self.container.attrs.get("State", {})
-            if state.get("Status") in ("exited", "dead"):
-                self._exit_code = int(state.get("ExitCode", -1))
-        return self._exit_code
-
-    def wait(self, timeout: float) -> int | None:
-        if self.poll() is not None or timeout <= 0:
-            return self._exit_code
-        from docker.errors import DockerException
-        from requests.exceptions import RequestException
-
-        try:
-            result = self.container.wait(timeout=timeout)
-        except (RequestException, DockerException):
-            return self.poll()  # the time ran out (or the container went away)
-        self._exit_code = int(result.get("StatusCode", -1))
-        return self._exit_code
-
-    def stop(self, grace: float) -> int | None:
-        from docker.errors import DockerException
-
-        if self.poll() is None:
-            self.stopped_by_harness = True
-            try:
-                self.container.stop(timeout=max(int(grace + 0.999), 0))
-            except DockerException:
-                pass  # it ended on its own meanwhile
-            self.wait(grace + 10.0)
-        for copier in self._copiers:
-            copier.join(timeout=5.0)
-        try:
-            self.container.remove(force=True, v=True)
-        except DockerException:
-            pass  # already removed
-        return self._exit_code
-
-
-class ContainerPortProbe(ReadinessProbe):
-    """Ready once a socket in the container's network namespace is bound to the port.
-
-    Reads the container's ``/proc/<pid>/net`` tables from this host, so it works for
-    UDP, where nothing answers a connection attempt, and needs nothing in the image.
-    """
-
-    def __init__(self, service: ContainerService, transport: str, host: str, port: int) -> None:
-        self.service, self.transport, self.host, self.port = service, transport, host, port
-
-    def attempt(self, timeout: float) -> bool:
-        pid = self.service.pid
-        if pid is None:
-            return False
-        for table in (self.transport, f"{self.transport}6"):
-            try:
-                lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for line in lines:
-                fields = line.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) != self.port:
-                    continue
-                if self.transport == "tcp" and fields[3] != "0A":  # not LISTEN
-                    continue
-                return True
-        return False
-
-    def describe(self) -> str:
-        return f"{self.transport} port {self.host}:{self.port} bound in container {self.service.name}"
 
 
 @register_plugin(
@@ -267,7 +144,10 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
     # ------------------------------------------------------------------ plan
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
         self._test_name = test.name
-        subnet = self._create_network()
+        try:
+            subnet = self._create_network()
+        except ServiceStartError as exc:
+            raise ValueError(str(exc)) from None
         hosts = subnet.hosts()
         next(hosts)  # the first address is the bridge itself: this host's side of the network
         contexts: dict[str, ServiceContext] = {}
@@ -322,17 +202,18 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
 
         last_error: Exception | None = None
         for _ in range(5):
-            probe = self.client.networks.create(f"{self.network_name}-probe", driver="bridge", labels=self.labels)
-            probe.reload()
-            subnet = ipaddress.IPv4Network(probe.attrs["IPAM"]["Config"][0]["Subnet"])
-            probe.remove()
-            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))])
             try:
+                probe = self.client.networks.create(f"{self.network_name}-probe", driver="bridge", labels=self.labels)
+                probe.reload()
+                subnet = ipaddress.IPv4Network(probe.attrs["IPAM"]["Config"][0]["Subnet"])
+                probe.remove()
+                ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))])
                 self._network = self.client.networks.create(
                     self.network_name, driver="bridge", ipam=ipam, labels=self.labels, check_duplicate=True
                 )
-            except APIError as exc:  # another test took the subnet in between
+            except APIError as exc:  # e.g. another test took the subnet in between
                 last_error = exc
+                remove_labelled(self.client, OWNER_LABEL, self.owner_id)
                 continue
             self._subnet = subnet
             return subnet
@@ -361,8 +242,14 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         name = f"{self.network_name}-{folder_name(launch.name)}"[:120]
         endpoint = self.client.api.create_endpoint_config(ipv4_address=address, aliases=[launch.name])
         self._compose_services[launch.name] = {
-            "image": image, "argv": launch.argv, "env": env, "address": address, "labels": labels,
-            "host_dir": str(context.host_output_dir.resolve()), "user": user, "target": context.target,
+            "image": image,
+            "argv": launch.argv,
+            "env": env,
+            "address": address,
+            "labels": labels,
+            "host_dir": str(context.host_output_dir.resolve()),
+            "user": user,
+            "target": context.target,
         }
         write_compose_file(
             self.test_dir / COMPOSE_FILE,

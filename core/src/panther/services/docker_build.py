@@ -80,8 +80,12 @@ class DockerBuilder:
         self.implementation_name = _checked_name(implementation_name, "implementation_name", implementation_name)
         where = f"{self.language} Dockerfile for {implementation_name!r}"
         self.source = (
-            GitSource(url=_checked_value(repo_url, "repo_url", where), ref=_checked_ref(ref, where),
-                      directory=self.implementation_name, submodules=submodules)
+            GitSource(
+                url=_checked_value(repo_url, "repo_url", where),
+                ref=_checked_ref(ref, where),
+                directory=self.implementation_name,
+                submodules=submodules,
+            )
             if repo_url
             else None
         )
@@ -89,13 +93,17 @@ class DockerBuilder:
             raise DockerBuildSpecError(f"{where}: 'ref' needs 'repo_url' (the repository to check it out from)")
         self.build_features = [_checked_name(f, "build_features", where) for f in build_features]
         self.extra_sources = [_checked_source(s, where) for s in extra_sources]
-        self.build_packages = _checked_packages([*self.default_build_packages, *build_packages], "build_packages", where)
+        self.build_packages = _checked_packages(
+            [*self.default_build_packages, *build_packages], "build_packages", where
+        )
         self.runtime_packages = _checked_packages(runtime_packages, "runtime_packages", where)
         self.build_commands = [
-            _checked_command(c, where) for c in (build_commands if build_commands is not None else self.default_build_commands())
+            _checked_command(c, where)
+            for c in (build_commands if build_commands is not None else self.default_build_commands())
         ]
         self.binaries = [
-            _checked_value(b, "binaries", where) for b in (binaries if binaries is not None else self.default_binaries())
+            _checked_value(b, "binaries", where)
+            for b in (binaries if binaries is not None else self.default_binaries())
         ]
         self.base_image = _checked_value(base_image or self.default_base_image, "base_image", where)
         self.runtime_image = _checked_value(runtime_image or self.default_runtime_image, "runtime_image", where)
@@ -160,8 +168,18 @@ class DockerBuilder:
             lines.append(f"COPY --from=builder {source} /usr/local/bin/{path.name}")
         lines += [f"ENV {key}={json.dumps(value)}" for key, value in self.runtime_env.items()]
         lines += [
-            _run(["useradd", "--system", "--create-home", "--home-dir", f"/home/{RUNTIME_USER}",
-                  "--shell", "/usr/sbin/nologin", RUNTIME_USER]),
+            _run(
+                [
+                    "useradd",
+                    "--system",
+                    "--create-home",
+                    "--home-dir",
+                    f"/home/{RUNTIME_USER}",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    RUNTIME_USER,
+                ]
+            ),
             f"WORKDIR /home/{RUNTIME_USER}",
             f"USER {RUNTIME_USER}",
         ]
@@ -279,8 +297,18 @@ class DockerBuilderFactory:
 
 
 _OPTIONS = frozenset(
-    {"ref", "extra_sources", "build_packages", "runtime_packages", "build_commands", "binaries",
-     "base_image", "runtime_image", "runtime_env", "submodules"}
+    {
+        "ref",
+        "extra_sources",
+        "build_packages",
+        "runtime_packages",
+        "build_commands",
+        "binaries",
+        "base_image",
+        "runtime_image",
+        "runtime_env",
+        "submodules",
+    }
 )
 
 
