@@ -20,11 +20,12 @@ from panther.config.yaml_source import DocPath, SourceDocument
 #: A service name becomes a folder name and a host name: no separators, no leading dot.
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_SERVICE_NAME = 63  # a DNS label
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Docker's "[ip:]host[:container][/proto]", each port possibly a range.
-_PORT_MAPPING = re.compile(
+ENVIRONMENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Docker's "[ip:]host[:container][/proto]", each port possibly a range. Group 1 holds
+# the ports. Written in the regex syntax JSON Schema shares (no named groups).
+PORT_MAPPING = re.compile(
     r"^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:]+\]):)?"
-    r"(?P<ports>\d+(?:-\d+)?(?::\d+(?:-\d+)?)?)(?:/(?:tcp|udp))?$"
+    r"(\d+(?:-\d+)?(?::\d+(?:-\d+)?)?)(?:/(?:tcp|udp))?$"
 )
 _LISTENING_ROLES = ("server", "peer")
 
@@ -80,7 +81,7 @@ def check_test(document: SourceDocument, index: int, test: TestConfig) -> None:
         for port_index, mapping in enumerate(service.ports):
             _check_port_mapping(document, mapping, (*service_path, "ports", port_index))
         for variable in service.environment:
-            if not _ENV_NAME.match(variable):
+            if not ENVIRONMENT_NAME.match(variable):
                 raise document.error(
                     f"`{variable}` is not a valid environment variable name",
                     (*service_path, "environment", variable),
@@ -169,8 +170,8 @@ def _check_service_name(document: SourceDocument, name: str, path: DocPath) -> N
 
 
 def _check_port_mapping(document: SourceDocument, mapping: str, path: DocPath) -> None:
-    match = _PORT_MAPPING.match(mapping)
-    numbers = [int(part) for part in re.split(r"[-:]", match.group("ports"))] if match else []
+    match = PORT_MAPPING.match(mapping)
+    numbers = [int(part) for part in re.split(r"[-:]", match.group(1))] if match else []
     if match and all(1 <= number <= 65535 for number in numbers):
         return
     raise document.error(
