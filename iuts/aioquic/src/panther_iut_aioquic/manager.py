@@ -78,9 +78,6 @@ class AioquicServiceManager(PythonQUICServiceManager):
     def _get_implementation_name(self) -> str:
         return "aioquic"
 
-    def _get_binary_name(self) -> str:
-        return "python"
-
     def _get_python_module(self) -> str:
         return "panther_iut_aioquic"
 
