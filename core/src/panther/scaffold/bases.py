@@ -54,6 +54,7 @@ LANGUAGE_BASES = {
         combined={
             "quic": ("panther_base_python.quic", "PythonQUICServiceManager"),
             "http": ("panther_base_python.http", "PythonHTTPServiceManager"),
+            "minip": ("panther_base_python.minip", "PythonMinipServiceManager"),
         },
     ),
     "rust": LanguageBase(
@@ -92,8 +93,11 @@ def inheritance(protocol: str, language: str) -> Inheritance:
         module, combined = lang.combined[protocol]
         dependencies.append(f"{lang.distribution}[{protocol}]{BASE_VERSION}")
         return Inheritance([(module, combined)], [combined], config_import, dependencies, base, lang)
-    # No combined class for this protocol: the mixin goes first so its hooks win.
     dependencies.append(f"{lang.distribution}{BASE_VERSION}")
+    if base.distribution is None:
+        # The mixin already is a BaseServiceManager: nothing else to extend.
+        return Inheritance([(lang.module, lang.mixin)], [lang.mixin], config_import, dependencies, base, lang)
+    # No combined class for this protocol: the mixin goes first so its hooks win.
     return Inheritance(
         [(lang.module, lang.mixin), (base.module, base.manager)],
         [lang.mixin, base.manager],

@@ -21,7 +21,17 @@ KINDS = ("iut", "tester")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_NAME = 40
 
-# Methods a language base asks of the plugin, written into the generated manager.
+# Who the implementation is; the Python base answers both from the manifest and
+# the module it runs (the program is the interpreter).
+_IDENTITY_METHODS = """
+    def _get_implementation_name(self) -> str:
+        return "${name}"
+
+    def _get_binary_name(self) -> str:
+        return "${name}"
+"""
+
+# Hooks a language base asks of the plugin, written into the generated manager.
 _LANGUAGE_METHODS = {
     "python": """
     def _get_python_module(self) -> str:
@@ -29,12 +39,10 @@ _LANGUAGE_METHODS = {
         return "${name}"
 """,
     "rust": """
-    def _get_cargo_features(self) -> list[str]:
-        # Cargo features the binary is built with.
-        return []
-
     def _get_rust_runtime_config(self) -> dict[str, str]:
-        return {"RUST_LOG": "info"}
+        # More Rust logging when the configuration asks for debug output.
+        debug = isinstance(self.config, ${config}) and self.config.debug_level > 0
+        return {**super()._get_rust_runtime_config(), "RUST_LOG": "debug" if debug else "info"}
 """,
 }
 
@@ -45,6 +53,46 @@ _EXECUTABLE_CHECKS = {
     "c": 'assert argv[0] == "${name}"',
     "go": 'assert argv[0] == "${name}"',
 }
+
+# Tests of the language hooks above.
+_LANGUAGE_TESTS = {
+    "rust": """
+
+def test_debug_level_turns_on_rust_debug_logging() -> None:
+    assert ${manager}().get_run_environment("server")["RUST_LOG"] == "info"
+    assert ${manager}(${config}(debug_level=1)).get_run_environment("server")["RUST_LOG"] == "debug"
+""",
+}
+
+# A protocol base decides host and port (the deployment's, else its defaults);
+# the generic base does not, so the plugin brings its own defaults.
+_GENERIC_DEFAULTS = """
+# Where the server listens when the test decides nothing (the generic base has no defaults).
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = ${default_port}
+"""
+# A custom protocol also needs a protocol plugin for experiment files to name.
+_PROTOCOL_ENTRY_POINT = """
+[project.entry-points."panther.protocol"]
+${name} = "${package}.protocol:${camel}Protocol"
+"""
+_GENERIC_PROTOCOL_NOTE = """This distribution also registers the `${name}` protocol plugin
+(`src/${package}/protocol.py`, group `panther.protocol`): experiment files name a
+protocol, and a custom protocol needs its own plugin."""
+_BASE_PROTOCOL_NOTE = """The `${protocol}` protocol plugin comes with the ${protocol_title} base distribution."""
+_PROTOCOL_TEST = """
+
+def test_its_protocol_plugin_is_registered() -> None:
+    protocol = PluginRegistry.discover().load("protocol", "${name}")
+    assert protocol.__name__ == "${camel}Protocol"
+    # Without a test deciding the port, the server listens on the protocol's default one.
+    argv = ${manager}().generate_run_argv(role="server")
+    assert argv[argv.index("--listen") + 1].endswith(f":{protocol.default_port}")
+"""
+_GENERIC_ADDRESS = """        host = kwargs.get("host") or DEFAULT_HOST
+        port = kwargs.get("port") or DEFAULT_PORT"""
+_PROTOCOL_ADDRESS = """        # The ${protocol_title} base always provides host and port.
+        host, port = kwargs["host"], kwargs["port"]"""
 
 _LANGUAGE_TITLES = {"python": "Python", "rust": "Rust", "c": "C", "go": "Go"}
 
@@ -125,6 +173,7 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
     )
     fields = {
         "name": spec.name,
+        "camel": spec.camel,
         "kind": spec.kind,
         "kind_title": "IUT" if spec.kind == "iut" else "tester",
         "group": f"panther.{spec.kind}",
@@ -146,15 +195,25 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
         "dependencies": "\n".join(f'  "{dependency}",' for dependency in chain.dependencies),
         "inheritance_tree": _inheritance_tree(spec, chain, manager),
     }
-    fields["language_methods"] = Template(_LANGUAGE_METHODS.get(spec.language, "")).substitute(fields)
-    fields["executable_check"] = Template(_EXECUTABLE_CHECKS[spec.language]).substitute(fields)
+    generic = protocol.distribution is None
+    snippets = {
+        "identity_methods": "" if spec.language == "python" else _IDENTITY_METHODS,
+        "language_methods": _LANGUAGE_METHODS.get(spec.language, ""),
+        "executable_check": _EXECUTABLE_CHECKS[spec.language],
+        "language_tests": _LANGUAGE_TESTS.get(spec.language, "") + (_PROTOCOL_TEST if generic else ""),
+        "protocol_entry_point": _PROTOCOL_ENTRY_POINT if generic else "",
+        "protocol_note": _GENERIC_PROTOCOL_NOTE if generic else _BASE_PROTOCOL_NOTE,
+        "constants": _GENERIC_DEFAULTS if generic else "",
+        "address": _GENERIC_ADDRESS if generic else _PROTOCOL_ADDRESS,
+    }
+    fields.update({key: Template(text).substitute(fields) for key, text in snippets.items()})
     return fields
 
 
 def _files(spec: PluginSpec) -> dict[str, str]:
     """Relative path -> template name."""
     source = f"src/{spec.package}"
-    return {
+    files = {
         "pyproject.toml": "pyproject.toml.tmpl",
         "README.md": "README.md.tmpl",
         f"{source}/__init__.py": "__init__.py.tmpl",
@@ -164,6 +223,9 @@ def _files(spec: PluginSpec) -> dict[str, str]:
         f"{source}/config_schema.py": "config_schema.py.tmpl",
         f"tests/test_{spec.name}.py": "test_plugin.py.tmpl",
     }
+    if spec.protocol == "none":
+        files[f"{source}/protocol.py"] = "protocol.py.tmpl"
+    return files
 
 
 def write_distribution(spec: PluginSpec, target: Path) -> list[Path]:
