@@ -6,9 +6,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-from runner_support import echo_test, processes_of_run, results_by_label, run_yaml
-
 from panther.environments.ports import ALLOCATOR
+from runner_support import echo_test, processes_of_run, results_by_label, run_yaml
 
 FAST = "    timeout: 5\n"
 LOCAL_FAST = "    network_environment: {type: local, readiness_timeout: 1.5}\n"

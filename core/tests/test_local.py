@@ -11,8 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from runner_support import load, processes_of_run, results_by_label, run_yaml
-
 from panther.config.errors import ConfigError
 from panther.config.models import ExperimentConfig
 from panther.environments.base import ServiceLaunch
@@ -20,6 +18,7 @@ from panther.environments.local import LocalConfig, LocalNetworkEnvironment
 from panther.environments.ports import PortAllocator, is_free
 from panther.events import EventBus
 from panther.services.context import ServiceContext
+from runner_support import load, processes_of_run, results_by_label, run_yaml
 
 HOSTILE = [
     "; touch pwned",
@@ -134,7 +133,9 @@ def test_a_service_that_exited_by_itself_is_not_marked_stopped(tmp_path):
 def test_services_get_the_harness_environment_plus_their_own(tmp_path, monkeypatch):
     monkeypatch.setenv("FROM_HARNESS", "yes")
     environment = _environment(tmp_path)
-    launch = _launch(tmp_path, [sys.executable, "-c", "import os; print(os.environ['FROM_HARNESS'], os.environ['MINE'])"])
+    launch = _launch(
+        tmp_path, [sys.executable, "-c", "import os; print(os.environ['FROM_HARNESS'], os.environ['MINE'])"]
+    )
     launch.env = {"MINE": "$HOME;x"}
     running = environment.start(launch)
     assert running.wait(30) == 0

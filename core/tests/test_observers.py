@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 import json
 
-from runner_support import echo_test, run_yaml
-
 from panther import events
 from panther.observers.console import PlainProgress, console_progress
+from runner_support import echo_test, run_yaml
 
 PHASES = ["prepare", "deploy", "ready", "run", "collect", "verdict", "teardown"]
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
-from runner_support import echo_test, processes_of_run, results_by_label, run_yaml
-
 from panther.config.errors import ConfigError
-from panther.runner.experiment import create_output_dir
+from panther.config.loader import load_experiment
+from panther.plugins.registry import PluginRegistry
+from panther.runner.experiment import create_output_dir, run_experiment
+from runner_support import echo_test, processes_of_run, results_by_label, run_yaml
 
 SERVICE_FILES = ("command.txt", "argv.json", "stdout.log", "stderr.log", "exit_code")
 
 
 def test_demo_experiment_passes_over_tcp_and_udp(tmp_path):
-    text = "name: demo\ntests:\n" + echo_test("echo tcp", protocol={"lines": 4}) + echo_test(
-        "echo udp", protocol={"transport": "udp", "lines": 4}
+    text = (
+        "name: demo\ntests:\n"
+        + echo_test("echo tcp", protocol={"lines": 4})
+        + echo_test("echo udp", protocol={"transport": "udp", "lines": 4})
     )
     result = run_yaml(text, tmp_path)
 
@@ -53,7 +57,7 @@ def test_iterations_run_the_test_that_many_times_and_count_failures(tmp_path):
     assert sorted(labels) == ["broken [1/2]", "broken [2/2]", "steady [1/3]", "steady [2/3]", "steady [3/3]"]
     for iteration in (1, 2, 3):
         assert (result.output_dir / "steady" / f"iteration-{iteration}" / "server" / "received.log").is_file()
-    cases = ET.parse(result.output_dir / "junit.xml").getroot().iter("testcase")
+    cases = ET.parse(result.output_dir / "junit.xml").getroot().iter("testcase")  # noqa: S314 - the harness's own report
     assert len(list(cases)) == 5
     summary = (result.output_dir / "summary.md").read_text()
     assert re.search(r"\| steady \| passed \| 0/3 \|", summary)
@@ -136,3 +140,18 @@ def test_absent_profiler_binary_is_an_error_verdict_naming_it(tmp_path, monkeypa
     test = results_by_label(result)["traced"]
     assert test["verdict"] == "error"
     assert "profiler binary not found on PATH: strace" in test["reason"]
+
+
+def test_the_core_demo_example_passes(tmp_path):
+    example = Path(__file__).parents[1] / "examples" / "demo_echo.yaml"
+    registry = PluginRegistry.discover()
+    result = run_experiment(load_experiment(example, registry), registry=registry, output_root=tmp_path, console=False)
+
+    assert result.exit_code == 0, (result.output_dir / "summary.md").read_text()
+    assert sorted(results_by_label(result)) == [
+        "echo over tcp",
+        "echo over udp [1/3]",
+        "echo over udp [2/3]",
+        "echo over udp [3/3]",
+    ]
+    assert (result.output_dir / "metrics.json").is_file()

@@ -25,12 +25,16 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_panther_run_exits_0_when_every_test_passed_and_1_otherwise(tmp_path):
     good = _write(tmp_path, "tests:\n" + echo_test("good"))
-    done = subprocess.run(_panther("run", str(good), "-o", str(tmp_path / "a"), "-q"), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        _panther("run", str(good), "-o", str(tmp_path / "a"), "-q"), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
 
     bad = _write(tmp_path, "tests:\n" + echo_test("good") + echo_test("bad", client={"behaviour": "crash"}))
-    done = subprocess.run(_panther("run", str(bad), "-o", str(tmp_path / "b"), "--jobs", "2"), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        _panther("run", str(bad), "-o", str(tmp_path / "b"), "--jobs", "2"), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 1
     assert "[ FAILED   ] bad" in done.stdout
     (output,) = (tmp_path / "b").iterdir()
@@ -38,8 +42,12 @@ def test_panther_run_exits_0_when_every_test_passed_and_1_otherwise(tmp_path):
 
 
 def test_a_mistake_in_the_file_is_a_message_with_exit_code_2(tmp_path):
-    path = _write(tmp_path, "tests:\n" + echo_test("t", extra="    network_environment: {type: local, host: 8.8.8.8}\n"))
-    done = subprocess.run(_panther("run", str(path), "-o", str(tmp_path / "out")), capture_output=True, text=True, timeout=120)
+    path = _write(
+        tmp_path, "tests:\n" + echo_test("t", extra="    network_environment: {type: local, host: 8.8.8.8}\n")
+    )
+    done = subprocess.run(
+        _panther("run", str(path), "-o", str(tmp_path / "out")), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2
     assert "loopback" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
@@ -66,7 +74,9 @@ def _started_services(root: Path) -> int:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupting_the_harness_tears_down_and_still_writes_the_reports(tmp_path, signum):
-    text = "tests:\n" + echo_test("stuck", client={"behaviour": "hang"}, extra="    timeout: 300\n") + echo_test("later")
+    text = (
+        "tests:\n" + echo_test("stuck", client={"behaviour": "hang"}, extra="    timeout: 300\n") + echo_test("later")
+    )
     path = _write(tmp_path, text)
     process = subprocess.Popen(_panther("run", str(path), "-o", str(tmp_path / "out"), "-q"), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip

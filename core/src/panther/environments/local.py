@@ -10,6 +10,7 @@ environment.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import signal
@@ -81,18 +82,14 @@ def declared_port(ports: list[str]) -> int | None:
 
 
 def _signal_group(pgid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
         os.killpg(pgid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is already gone
 
 
 def _kill(pids: list[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 class LocalRunningService(RunningService):
@@ -100,6 +97,7 @@ class LocalRunningService(RunningService):
         super().__init__(launch)
         self.process = process
         self.service_id = service_id
+        self._swept = False
 
     @property
     def pid(self) -> int | None:
@@ -121,6 +119,9 @@ class LocalRunningService(RunningService):
         return sorted(pids)
 
     def stop(self, grace: float) -> int | None:
+        if self._swept:
+            # Everything of this service was killed after its leader ended: nothing can remain.
+            return self.process.returncode
         if self.process.poll() is None:
             self.stopped_by_harness = True
         pgid = self.process.pid
@@ -135,7 +136,9 @@ class LocalRunningService(RunningService):
                 self.wait(0.02)
             _signal_group(pgid, signal.SIGKILL)
         _kill(procfs.processes_with_variable(SERVICE_MARKER, self.service_id))
-        return self.process.wait()
+        code = self.process.wait()
+        self._swept = True
+        return code
 
 
 class LocalPortProbe(ReadinessProbe):
@@ -179,13 +182,8 @@ class LocalNetworkEnvironment(NetworkEnvironment):
         self._services: list[LocalRunningService] = []
 
     @property
-    def local_config(self) -> LocalConfig:
-        assert isinstance(self.config, LocalConfig)
-        return self.config
-
-    @property
     def readiness_timeout(self) -> float:
-        return self.local_config.readiness_timeout if isinstance(self.config, LocalConfig) else 30.0
+        return self.config.readiness_timeout if isinstance(self.config, LocalConfig) else super().readiness_timeout
 
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
         host = self.config.host if isinstance(self.config, LocalConfig) else "127.0.0.1"

@@ -134,7 +134,9 @@ def run_experiment(
     observers: list[Observer] = []
     if settings.observers.logger.enabled:
         observers.append(EventLog(output_dir / "events.jsonl"))
-    metrics = MetricsCollector(output_dir / "metrics.json") if enable_metrics or settings.observers.metrics.enabled else None
+    metrics = (
+        MetricsCollector(output_dir / "metrics.json") if enable_metrics or settings.observers.metrics.enabled else None
+    )
     if metrics is not None:
         observers.append(metrics)
     if console and settings.observers.console.enabled:
@@ -144,13 +146,19 @@ def run_experiment(
 
     folders = _test_dirs(output_dir, tests)
     work = [
-        (test, iteration, folders[test.index] / f"iteration-{iteration}" if test.config.iterations > 1 else folders[test.index])
+        (
+            test,
+            iteration,
+            folders[test.index] / f"iteration-{iteration}" if test.config.iterations > 1 else folders[test.index],
+        )
         for test in tests
         for iteration in range(1, test.config.iterations + 1)
     ]
     cancellation = Cancellation()
     began = time.monotonic()
-    bus.publish(ExperimentStartedEvent(experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests]))
+    bus.publish(
+        ExperimentStartedEvent(experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests])
+    )
 
     def run_one(item: tuple[ResolvedTest, int, Path]) -> TestResult:
         test, iteration, test_dir = item
@@ -183,7 +191,9 @@ def run_experiment(
         exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
         verdicts = dict(Counter(result.verdict for result in results))
         bus.publish(
-            ExperimentFinishedEvent(experiment=experiment.name, verdicts=verdicts, exit_code=exit_code, duration=duration)
+            ExperimentFinishedEvent(
+                experiment=experiment.name, verdicts=verdicts, exit_code=exit_code, duration=duration
+            )
         )
     finally:
         for observer in observers:

@@ -81,7 +81,7 @@ def render_summary(
         lines += ["", "| test | service | duration | exit code | ready after |", "|---|---|---|---|---|"]
         for test in metrics:
             for name, service in test.services.items():
-                duration = f"{service.duration:.3f}s" if service.duration is not None else ""
+                elapsed = f"{service.duration:.3f}s" if service.duration is not None else ""
                 ready = f"{service.ready_after:.3f}s" if service.ready_after is not None else ""
-                lines.append(f"| {_cell(test.test)} | {_cell(name)} | {duration} | {service.exit_code} | {ready} |")
+                lines.append(f"| {_cell(test.test)} | {_cell(name)} | {elapsed} | {service.exit_code} | {ready} |")
     return "\n".join(lines) + "\n"

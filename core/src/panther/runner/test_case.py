@@ -328,7 +328,9 @@ class TestExecution:
             code = service.running.poll()
             if code is not None:
                 self._ended(service, code)
-                self._not_ready(service, f"{service.name} exited with code {code} before it was ready ({probe.describe()})")
+                self._not_ready(
+                    service, f"{service.name} exited with code {code} before it was ready ({probe.describe()})"
+                )
             remaining = began + limit - time.monotonic()
             if probe.attempt(min(0.5, max(remaining, 0.01))):
                 waited = time.monotonic() - began
@@ -379,7 +381,13 @@ class TestExecution:
                 for service in pending_clients if clients else pending:
                     self._stop(service, timed_out=True)
                 break
-            if self.cancellation.wait(POLL_INTERVAL):
+            # Wake as soon as the first pending client ends (or after a short interval).
+            first = next((service for service in pending if service.context.role == "client"), None)
+            if first is not None and first.running is not None:
+                first.running.wait(POLL_INTERVAL)
+            else:
+                self.cancellation.wait(POLL_INTERVAL)
+            if self.cancellation.cancelled:
                 raise _Abort(self._cancelled_check())
         for service in started:
             if service.ended_at is None:
@@ -467,9 +475,7 @@ class TestExecution:
             stream.write(f"--- {where}\n{''.join(traceback.format_exception(exc))}\n")
         if self.debug:
             traceback.print_exception(exc)
-        return Check(
-            name=where, status="error", reason=f"{type(exc).__name__}: {exc}", evidence=[str(log)]
-        )
+        return Check(name=where, status="error", reason=f"{type(exc).__name__}: {exc}", evidence=[str(log)])
 
     def _service_result(self, service: _Service) -> ServiceResult:
         duration = (service.ended_at - service.started_at) if service.ended_at is not None else 0.0

@@ -98,7 +98,7 @@ def _exchange_udp(host: str, port: int, lines: list[str]) -> list[str]:
                 try:
                     answers.append(sock.recv(65535).decode())
                     break
-                except socket.timeout:
+                except TimeoutError:
                     continue
             else:
                 answers.append("")
@@ -115,7 +115,7 @@ def run_client(host: str, port: int, transport: str, message: str, count: int) -
         return 1
     mismatches = 0
     with open("client.log", "w") as log:
-        for sent, answer in zip(lines, answers):
+        for sent, answer in zip(lines, answers, strict=True):
             status = "ok" if sent == answer else "MISMATCH"
             mismatches += status != "ok"
             log.write(f"{status}\t{sent!r}\t{answer!r}\n")

@@ -6,7 +6,8 @@ lines each client must send; ``evaluate_test`` checks that the server received t
 
 from __future__ import annotations
 
-from typing import Literal, Mapping
+from collections.abc import Mapping
+from typing import Literal
 
 from panther import BaseProtocol, Check, ProtocolConfig, ServiceOutcome, TestContext, register_plugin
 
