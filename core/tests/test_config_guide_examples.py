@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from panther.config.loader import load_experiment
 from panther.config.resolved import ResolvedExperiment
 from panther.plugins.registry import PluginRegistry
@@ -21,7 +20,6 @@ from panther_test_guide_plugins.your_implementation import YourServiceManager
 
 EXAMPLES = Path(__file__).parent / "data" / "guide_examples"
 FILES = sorted(EXAMPLES.glob("*.yaml"))
-
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +63,9 @@ def test_basic_server_client(registry: PluginRegistry) -> None:
 
 
 def test_implementation_specific_parameters(registry: PluginRegistry) -> None:
-    implementation = load("implementation_specific_parameters.yaml", registry).tests[0].services["server"].implementation
+    implementation = (
+        load("implementation_specific_parameters.yaml", registry).tests[0].services["server"].implementation
+    )
     assert implementation == YourImplementationConfig(
         name="your_implementation",
         type="iut",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment_text
 from panther.config.models import ProtocolConfig
 from panther.plugins.registry import PluginEntry, PluginRegistry
+from panther_test_guide_plugins.config_schema import YourImplementationConfig
 from panther_test_guide_plugins.ivy import PantherIvyTester
 from panther_test_guide_plugins.protocols import QuicProtocol
 
@@ -83,7 +83,8 @@ tests:
     )
     second = experiment.tests[1].services
     assert second["server"].implementation == experiment.tests[0].services["server"].implementation
-    assert getattr(second["client"].implementation, "debug_level") == 3
+    assert isinstance(second["client"].implementation, YourImplementationConfig)
+    assert second["client"].implementation.debug_level == 3
     assert (second["client"].protocol.target, second["client"].protocol.version) == ("server", "rfc9000")
 
 

@@ -12,11 +12,10 @@ import importlib.util
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment
 from panther.plugins.registry import PluginRegistry
@@ -35,7 +34,6 @@ class Expectation:
     path_given: bool = False
     expected: str | None = None
     found: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def read_expectation(case: Path) -> Expectation:

@@ -9,7 +9,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment
 from panther.config.schema import experiment_json_schema

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment, load_experiment_text
 from panther.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, read_source

@@ -37,9 +37,7 @@ def load_experiment_text(text: str, source: Path, registry: PluginRegistry) -> R
     document = parse_document(text, source)
     expected_top = "a mapping with the keys: " + ", ".join(field_names(ExperimentConfig))
     if document.data is None:
-        raise ConfigError(
-            "the file is empty (no YAML document)", file=source, expected=expected_top, found="nothing"
-        )
+        raise ConfigError("the file is empty (no YAML document)", file=source, expected=expected_top, found="nothing")
     if not isinstance(document.data, dict):
         raise document.error(
             "an experiment file must be a mapping", (), expected=expected_top, found=describe_value(document.data)

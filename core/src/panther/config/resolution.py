@@ -62,8 +62,9 @@ class PluginResolver:
         other = "tester" if kind == "iut" else "iut"
         if name not in self.registry.names(kind) and name in self.registry.names(other):
             where = (*path, "type") if "type" in block else (*path, "name")
+            article = {"iut": "an iut", "tester": "a tester"}
             raise self.document.error(
-                f"`{name}` is {'a tester' if other == 'tester' else 'an iut'} plugin, not {'an iut' if kind == 'iut' else 'a tester'}",
+                f"`{name}` is {article[other]} plugin, not {article[kind]}",
                 where,
                 expected=f"type: {other}",
                 found=f"type: {kind_word}" if "type" in block else "no `type` key (which means iut)",

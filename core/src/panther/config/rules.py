@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from panther.config.decoding import describe_value
 from panther.config.models import ExperimentConfig, ProtocolConfig, TestConfig
@@ -164,7 +164,9 @@ def _check_service_name(document: SourceDocument, name: str, path: DocPath) -> N
     raise document.error(
         f"`{name}` cannot be a service name: it names the service's folder and host",
         path,
-        expected=f"letters, digits, '_', '.', '-', starting with a letter or digit, at most {MAX_SERVICE_NAME} characters",
+        expected=(
+            f"letters, digits, '_', '.', '-', starting with a letter or digit, at most {MAX_SERVICE_NAME} characters"
+        ),
         found=describe_value(name),
     )
 

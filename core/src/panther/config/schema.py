@@ -58,8 +58,8 @@ def experiment_json_schema(registry: PluginRegistry) -> dict[str, Any]:
     plugins, unavailable = _loadable_plugins(registry)
     config_classes = [plugin.config_class for plugin in plugins if plugin.config_class is not None]
     refs, defs = msgspec.json.schema_components([*_FRAME, *config_classes], ref_template=_REF_TEMPLATE)
-    frame_refs = dict(zip(_FRAME, refs))
-    plugin_refs = dict(zip(config_classes, refs[len(_FRAME) :]))
+    frame_refs: dict[type, dict[str, Any]] = dict(zip(_FRAME, refs[: len(_FRAME)], strict=True))
+    plugin_refs: dict[type, dict[str, Any]] = dict(zip(config_classes, refs[len(_FRAME) :], strict=True))
 
     def component(struct: type) -> dict[str, Any]:
         name: str = frame_refs[struct]["$ref"].rsplit("/", 1)[1]
@@ -92,7 +92,9 @@ def experiment_json_schema(registry: PluginRegistry) -> dict[str, Any]:
     )
     test["execution_environment"] = {
         "type": "array",
-        "items": _one_of([_execution_variant(plugin, ref(plugin)) for plugin in by_kind.get("execution_environment", [])]),
+        "items": _one_of(
+            [_execution_variant(plugin, ref(plugin)) for plugin in by_kind.get("execution_environment", [])]
+        ),
         "default": [],
     }
     test["services"].update(

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -26,7 +26,7 @@ MAX_VALUES = 200_000
 #: Nesting depth of mappings and lists (bounds recursive aliases and runaway nesting).
 MAX_DEPTH = 64
 
-PathKey = Union[str, int]
+PathKey = str | int
 DocPath = tuple[PathKey, ...]
 
 # The libyaml parser is several times faster; both report the same marks.

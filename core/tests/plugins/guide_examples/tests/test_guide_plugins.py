@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-
 from panther import EventBus, ServicePreparationEvent
 from panther_test_guide_plugins.config_schema import YourImplementationConfig
 from panther_test_guide_plugins.ivy import IvyTesterConfig, PantherIvyTester

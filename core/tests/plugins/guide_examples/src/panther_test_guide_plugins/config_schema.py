@@ -7,7 +7,7 @@ still an error.
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal
 
 from panther import ImplementationConfig
 
@@ -35,7 +35,7 @@ class YourImplementationConfig(ImplementationConfig, kw_only=True):
 
     certificate_config: dict[str, str] = {}
     # The guide's examples give both text ("64KB") and flags (verbose_logging: true).
-    runtime_parameters: dict[str, Union[str, int, float, bool]] = {}
+    runtime_parameters: dict[str, str | int | float | bool] = {}
 
-    dockerfile_template: Union[str, None] = None
-    base_image_override: Union[str, None] = None
+    dockerfile_template: str | None = None
+    base_image_override: str | None = None

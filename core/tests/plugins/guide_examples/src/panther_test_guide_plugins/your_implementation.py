@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from panther import BaseServiceManager, ServicePreparationEvent, register_plugin
+
 from panther_test_guide_plugins.config_schema import YourImplementationConfig
 
 
