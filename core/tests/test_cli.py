@@ -15,10 +15,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_registry import PluginSite, service_manager_source
-
 from panther.__about__ import __version__
 from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
+from test_registry import PluginSite, service_manager_source
 
 
 def panther(

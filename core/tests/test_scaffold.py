@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from panther.scaffold.bases import LANGUAGES, PROTOCOL_BASES, PROTOCOLS, inheritance
 from panther.scaffold.errors import ScaffoldError
 from panther.scaffold.generator import PluginSpec, default_directory, write_distribution
