@@ -8,9 +8,10 @@ many PONGs were missing, which arrived late, how many datagrams were malformed).
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
+import msgspec
 from panther.plugins.manifest import register_plugin
 from panther.services.manager import UnsupportedFeatureError
 from panther.services.outcome import Check, ServiceOutcome
@@ -67,10 +68,17 @@ class PingPongServiceManager(PythonMinipServiceManager):
         for key in ("count", "payload_size"):
             if kwargs.get(key) is not None:
                 args += [f"--{key.replace('_', '-')}", kwargs[key]]
-        output_dir = kwargs.get("output_dir")
-        report = PurePosixPath(output_dir) / REPORT_NAME if output_dir else PurePosixPath(REPORT_NAME)
-        args += ["--report", report]
+        args += ["--report", self._report_path(kwargs.get("output_dir"))]
         return [str(arg) for arg in args]
+
+    def _report_path(self, output_dir: str | None) -> str:
+        if not output_dir:
+            return REPORT_NAME
+        if self.context is None or self.context.environment == "local":
+            # A local program runs in a folder of its own: a relative output folder
+            # would be resolved against that folder instead of the harness's.
+            return str(Path(output_dir).resolve() / REPORT_NAME)
+        return str(PurePosixPath(output_dir) / REPORT_NAME)
 
     def _get_peer_specific_args(self, **kwargs: Any) -> list[str]:
         raise UnsupportedFeatureError("ping_pong: MINIP has a server and a client, no peer role")
@@ -79,11 +87,22 @@ class PingPongServiceManager(PythonMinipServiceManager):
         return {**super().get_supported_features(), "ipv6": True, "fault_variants": True, "peer_role": False}
 
     def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
-        """The exit-code checks, preceded for a client by what its report shows."""
+        """The exit-code checks; a client's are preceded by what its report shows, and a
+        server that ended by itself has its last words added to the reason."""
         checks = super().evaluate(outcome)
-        if outcome.role != "client" or outcome.start_error:
+        if outcome.start_error:
             return checks
-        return [self._exchange_check(outcome), *checks]
+        if outcome.role == "client":
+            return [self._exchange_check(outcome), *checks]
+        last_words = _last_line(outcome.stderr)
+        if outcome.stopped_by_harness or last_words is None:
+            return checks
+        return [
+            msgspec.structs.replace(check, reason=f"{check.reason} ({last_words})")
+            if check.status == "failed"
+            else check
+            for check in checks
+        ]
 
     def _exchange_check(self, outcome: ServiceOutcome) -> Check:
         report = outcome.output_dir / REPORT_NAME
@@ -96,3 +115,15 @@ class PingPongServiceManager(PythonMinipServiceManager):
             reason = f"all {summary.count} pongs came back right within {summary.deadline:g} s"
             return Check(name=name, status="passed", reason=reason, evidence=[str(report)])
         return Check(name=name, status="failed", reason="; ".join(summary.faults), evidence=[str(report)])
+
+
+def _last_line(path: Path, limit: int = 300) -> str | None:
+    """The last non-empty line of a log: why a program that ended by itself ended."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        if line.strip():
+            return line.strip()[:limit]
+    return None
