@@ -7,6 +7,8 @@ files, as each file's comment says); the plugins they name come from the
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,13 @@ def test_debug_mode(registry: PluginRegistry) -> None:
     assert isinstance(implementation, YourImplementationConfig)
     assert implementation.debug_level == 2
     assert implementation.runtime_parameters == {"verbose_logging": True}
+
+
+@pytest.mark.parametrize("path", FILES, ids=[path.stem for path in FILES])
+def test_cli_validate_accepts_example(path: Path) -> None:
+    pytest.importorskip("panther.cli.app", reason="the CLI is not part of this build yet")
+    result = subprocess.run(
+        [sys.executable, "-m", "panther", "validate", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from panther import BaseServiceManager, register_plugin
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment_text
 from panther.config.models import ProtocolConfig
@@ -166,6 +167,7 @@ tests:
 """,
         registry,
     )
+    assert error.message == "wrong type for `version` (put the value in quotes to make it text)"
     assert (error.path, error.line, error.expected, error.found) == (
         "tests[1].services.server.protocol.version",
         11,
@@ -237,3 +239,35 @@ tests:
         )
     assert "is disabled" in caught.value.message
     assert (caught.value.path, caught.value.line) == ("tests[0].services.server.protocol.name", 6)
+
+
+@register_plugin(plugin_type="iut", name="odd_config")
+class OddConfigManager(BaseServiceManager):
+    """A plugin whose config_class msgspec cannot decode into."""
+
+    config_class = 42  # type: ignore[assignment]
+
+    def _get_implementation_name(self) -> str:
+        return "odd_config"
+
+    def _get_binary_name(self) -> str:
+        return "odd"
+
+
+def test_plugin_with_unusable_config_class_is_named(registry: PluginRegistry) -> None:
+    odd = PluginEntry("iut", "odd_config", f"{__name__}:OddConfigManager", "panther-iut-odd", "1.0")
+    with pytest.raises(ConfigError) as caught:
+        load_experiment_text(
+            """\
+tests:
+  - name: t
+    services:
+      server:
+        implementation: {name: odd_config}
+        protocol: {name: quic, role: server}
+""",
+            SOURCE,
+            _registry_with(registry, odd),
+        )
+    assert "OddConfigManager declares a config_class that cannot be used (42)" in caught.value.message
+    assert (caught.value.path, caught.value.line) == ("tests[0].services.server.implementation", 5)

@@ -3,7 +3,7 @@
 Each file holds one mistake and says, in its leading comments, what the error must
 name: ``# expect-message:`` (a part of the message; may repeat), ``# expect-at:``
 (the exact document path, ``-`` for none), ``# expect-line:`` (``-`` for none),
-``# expect-expected:`` and ``# expect-found:`` (parts of those fields).
+``# expect-expected:`` and ``# expect-found:`` (parts of those fields; may repeat).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ class Expectation:
     mistake: str
     messages: list[str]
     line: int | None
-    path: str | None = None
-    path_given: bool = False
-    expected: str | None = None
-    found: str | None = None
+    path: str | None
+    path_given: bool
+    expected: list[str]
+    found: list[str]
 
 
 def read_expectation(case: Path) -> Expectation:
@@ -54,8 +54,8 @@ def read_expectation(case: Path) -> Expectation:
         line=None if line == "-" else int(line),
         path=None if path == "-" else path,
         path_given="expect-at" in values,
-        expected=values.get("expect-expected", [None])[0],
-        found=values.get("expect-found", [None])[0],
+        expected=values.get("expect-expected", []),
+        found=values.get("expect-found", []),
     )
 
 
@@ -80,10 +80,10 @@ def test_mistake_is_reported_precisely(case: Path, registry: PluginRegistry) -> 
     assert error.line == expectation.line
     if expectation.path_given:
         assert error.path == expectation.path
-    if expectation.expected is not None:
-        assert error.expected is not None and expectation.expected in error.expected
-    if expectation.found is not None:
-        assert error.found is not None and expectation.found in error.found
+    for part in expectation.expected:
+        assert error.expected is not None and part in error.expected
+    for part in expectation.found:
+        assert error.found is not None and part in error.found
     where = f"{case}:{expectation.line}: " if expectation.line is not None else f"{case}: "
     assert str(error).startswith(where)
 

@@ -90,8 +90,12 @@ def explain(document: SourceDocument, value: Any, target: Any, path: DocPath, re
         )
     expected = _EXPECTED.match(message)
     if expected:
+        text = f"wrong type for `{name}`"
+        # YAML reads 1.0, 8080 or yes as numbers and booleans; quotes keep them text.
+        if "str" in expected.group("expected").split(" | ") and isinstance(found, (int, float)):
+            text += " (put the value in quotes to make it text)"
         return document.error(
-            f"wrong type for `{name}`",
+            text,
             where,
             expected=_type_words(expected.group("expected")),
             found=describe_value(found),

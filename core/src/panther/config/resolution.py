@@ -71,13 +71,14 @@ class PluginResolver:
             )
         manager_class = self._load(kind, name, (*path, "name"))
         config_class: type[ImplementationConfig] = getattr(manager_class, "config_class", ImplementationConfig)
-        return manager_class, decode(self.document, block, config_class, path)
+        implementation: ImplementationConfig = self._decode(manager_class, block, config_class, path)
+        return manager_class, implementation
 
     def protocol(self, block: dict[str, Any], path: DocPath) -> tuple[type[BaseProtocol], ProtocolConfig]:
         name = self._required_name(block, "name", path, "the protocol the service speaks")
         protocol_class = self._load("protocol", name, (*path, "name"))
         config_class: type[ProtocolConfig] = getattr(protocol_class, "config_class", ProtocolConfig)
-        config = decode(self.document, block, config_class, path)
+        config: ProtocolConfig = self._decode(protocol_class, block, config_class, path)
         versions = list(getattr(protocol_class, "versions", {}) or {})
         if config.version is not None and versions and config.version not in versions:
             raise self.document.error(
@@ -99,7 +100,7 @@ class PluginResolver:
             )
         environment_class = self._load("network_environment", kind_name, (*path, "type"))
         config_class = getattr(environment_class, "config_class", NetworkEnvironmentConfig)
-        return environment_class, decode(self.document, block, config_class, path)
+        return environment_class, self._decode(environment_class, block, config_class, path)
 
     def execution_environment(
         self, entry: ExecutionEnvironmentConfig, path: DocPath
@@ -108,10 +109,22 @@ class PluginResolver:
         config_class = getattr(environment_class, "config_class", None)
         if config_class is None:
             return environment_class, dict(entry.config)
-        decoded = decode(self.document, entry.config, config_class, (*path, "config"))
+        decoded = self._decode(environment_class, entry.config, config_class, (*path, "config"))
         # Kept as a mapping (the resolved model's contract), with the plugin's defaults filled in.
         options: dict[str, Any] = msgspec.to_builtins(decoded)
         return environment_class, options
+
+    def _decode(self, plugin: type, block: dict[str, Any], config_class: Any, path: DocPath) -> Any:
+        try:
+            return decode(self.document, block, config_class, path)
+        except TypeError as error:
+            # The plugin's config_class is not something msgspec can decode into: the
+            # plugin is broken, not the file; say which plugin.
+            raise self.document.error(
+                f"the plugin {plugin.__module__}.{plugin.__qualname__} declares a config_class "
+                f"that cannot be used ({config_class!r}): {error}",
+                path,
+            ) from None
 
     def _required_name(self, block: dict[str, Any], key: str, path: DocPath, meaning: str) -> str:
         if key not in block:
