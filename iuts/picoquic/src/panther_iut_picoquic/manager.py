@@ -7,10 +7,12 @@ program on this host, and the Docker image built from upstream.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from panther.plugins.manifest import register_plugin
 from panther.services.manager import ServiceManagerError
+from panther.services.outcome import Check, ServiceOutcome
 from panther_base_quic import BaseQUICServiceManager
 
 from panther_iut_picoquic import commands
@@ -18,6 +20,7 @@ from panther_iut_picoquic.__about__ import __version__
 from panther_iut_picoquic.config_schema import PicoquicConfig
 from panther_iut_picoquic.dockerfile import dockerfile
 from panther_iut_picoquic.options import FEATURES
+from panther_iut_picoquic.qlog_evidence import write_evidence
 
 BINARY = "picoquicdemo"
 BINARY_DIR_VARIABLE = "PANTHER_PICOQUIC_DIR"
@@ -82,3 +85,10 @@ class PicoquicServiceManager(BaseQUICServiceManager):
 
     def generate_dockerfile_content(self) -> str:
         return dockerfile(self.config)
+
+    def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
+        # The quic protocol judges version and ALPN from qlog files after this runs;
+        # picoquic's own qlog shape is restated for it (see qlog_evidence).
+        if not outcome.start_error:
+            write_evidence(Path(outcome.output_dir) / "qlog", outcome.role, Path(outcome.stdout))
+        return super().evaluate(outcome)
