@@ -1,0 +1,32 @@
+"""The Docker image of quiche: cloudflare/quiche at a pinned tag, its apps built by cargo.
+
+As quiche's own Dockerfile does, the apps crate is built through its manifest
+(``cargo build --release --manifest-path apps/Cargo.toml``): BoringSSL comes from
+the ``boring`` crate, which needs cmake and clang in the builder stage. quiche
+0.29 needs Rust 1.88 or newer. Both programs are linked statically against
+BoringSSL, so the runtime stage needs no TLS library.
+"""
+
+from __future__ import annotations
+
+from panther.services.docker_build import DockerBuilderFactory
+
+from panther_iut_quiche.config_schema import QUICHE_REPOSITORY
+
+BUILDER_IMAGE = "rust:1.88-bookworm"
+BINARIES = ("quiche-server", "quiche-client")
+
+
+def dockerfile(ref: str, cargo_build: list[str]) -> str:
+    builder = DockerBuilderFactory.create_builder(
+        implementation_name="quiche",
+        language="rust",
+        repo_url=QUICHE_REPOSITORY,
+        ref=ref,
+        base_image=BUILDER_IMAGE,
+        build_packages=["cmake", "clang", "pkg-config"],
+        build_commands=[[*cargo_build, "--manifest-path", "apps/Cargo.toml"]],
+        binaries=[f"target/release/{binary}" for binary in BINARIES],
+        runtime_packages=["ca-certificates"],
+    )
+    return builder.generate_complete_dockerfile()
