@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from panther.__about__ import __version__
+from panther.cli.global_options import GlobalOptionError, split_disabled_plugins
 from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
 from test_registry import PluginSite, service_manager_source
 
@@ -145,6 +146,9 @@ def test_plugins_can_be_disabled_by_flag_and_by_environment(site: PluginSite) ->
     assert by_flag[("iut", "twin", "panther-iut-twin-a")]["status"] == "disabled"
     assert by_flag[("iut", "alpha", "panther-iut-alpha")]["status"] == "ok"
 
+    after_the_command = rows_by_name(panther("plugins", "list", "--json", "--disable-plugins=alpha", site=site))
+    assert after_the_command[("iut", "alpha", "panther-iut-alpha")]["status"] == "disabled"
+
     by_env = rows_by_name(panther("plugins", "list", "--json", site=site, env={"PANTHER_DISABLE_PLUGINS": "alpha"}))
     assert by_env[("iut", "alpha", "panther-iut-alpha")]["status"] == "disabled"
     assert by_env[("iut", "broken", "panther-iut-broken")]["status"] == "error"
@@ -225,12 +229,12 @@ def test_the_guide_spelling_is_translated_before_parsing() -> None:
         "validate",
         "a.yaml",
     ]
-    assert translate_guide_argv(["--debug", "--disable-plugins", "x", "--experiment-config", "a.yaml"]) == [
-        "--disable-plugins",
-        "x",
+    assert translate_guide_argv(["--debug", "--experiment-config", "a.yaml", "-j", "2"]) == [
         "run",
         "a.yaml",
         "--debug",
+        "-j",
+        "2",
     ]
     assert translate_guide_argv(["run", "a.yaml"]) == ["run", "a.yaml"]
     with pytest.raises(GuideArgvError, match="needs a value"):
@@ -239,3 +243,14 @@ def test_the_guide_spelling_is_translated_before_parsing() -> None:
 
 def test_the_guide_spelling_without_a_file_is_a_user_error() -> None:
     assert_user_error(panther("--experiment-config"), "--experiment-config needs a value")
+
+
+def test_disable_plugins_is_taken_out_of_the_command_line() -> None:
+    assert split_disabled_plugins(["--disable-plugins", "a, iut:b", "run", "x.yaml", "--disable-plugins=c"]) == (
+        ["a", "iut:b", "c"],
+        ["run", "x.yaml"],
+    )
+    assert split_disabled_plugins(["run", "--", "--disable-plugins"]) == ([], ["run", "--", "--disable-plugins"])
+    with pytest.raises(GlobalOptionError, match="needs a value"):
+        split_disabled_plugins(["plugins", "list", "--disable-plugins"])
+    assert_user_error(panther("--disable-plugins"), "--disable-plugins needs a value")

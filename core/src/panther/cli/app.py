@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from panther.__about__ import __version__
+from panther.cli.global_options import DISABLE_OPTION, GlobalOptionError, split_disabled_plugins
 from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
 
 if TYPE_CHECKING:
@@ -36,7 +37,12 @@ _TYPER_SETTINGS = {
     "no_args_is_help": True,
 }
 
-app = typer.Typer(help="PANTHER: test network protocol implementations.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
+_APP_HELP = f"""PANTHER: test network protocol implementations.
+
+Plugins are turned off with {DISABLE_OPTION} NAMES (comma-separated, each a name or
+kind:name; before or after the command) or the PANTHER_DISABLE_PLUGINS environment variable."""
+
+app = typer.Typer(help=_APP_HELP, **_TYPER_SETTINGS)  # type: ignore[arg-type]
 plugins_app = typer.Typer(help="Inspect installed plugins.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 app.add_typer(plugins_app, name="plugins")
@@ -88,22 +94,14 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    ctx: typer.Context,
-    disable_plugins: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--disable-plugins",
-            metavar="NAMES",
-            help="Comma-separated plugins to turn off (name or kind:name); also PANTHER_DISABLE_PLUGINS.",
-        ),
-    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
-    names = [name.strip() for value in disable_plugins or [] for name in value.split(",") if name.strip()]
-    ctx.obj = CliState(disabled=names)
+    # --version is handled by its eager callback; --disable-plugins is read by
+    # main(), before typer parses the command line.
+    return None
 
 
 @app.command()
@@ -243,8 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of ``panther`` and ``python -m panther``."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
+        disabled, args = split_disabled_plugins(args)
         args = translate_guide_argv(args)
-    except GuideArgvError as error:
+    except (GlobalOptionError, GuideArgvError) as error:
         typer.echo(f"panther: error: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    app(args=args, prog_name="panther")
+    app(args=args, prog_name="panther", obj=CliState(disabled=disabled))

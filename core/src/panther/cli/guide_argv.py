@@ -10,8 +10,6 @@ from __future__ import annotations
 
 CONFIG_OPTION = "--experiment-config"
 VALIDATE_FLAG = "--validate-config"
-# Options of the top-level command that must stay in front of the subcommand.
-_GLOBAL_OPTIONS_WITH_VALUE = ("--disable-plugins",)
 # Run-only flags that mean nothing to ``validate``.
 _RUN_ONLY_FLAGS = ("--debug", "--enable-metrics", "--quiet")
 
@@ -28,27 +26,20 @@ def translate_guide_argv(args: list[str]) -> list[str]:
     """Rewrite the guide's spelling into ``run``/``validate``; other argv are returned unchanged."""
     if not uses_guide_spelling(args):
         return list(args)
-    global_options: list[str] = []
     command_options: list[str] = []
     config_file: str | None = None
     validate = False
     index = 0
     while index < len(args):
         arg = args[index]
-        if arg == CONFIG_OPTION or arg in _GLOBAL_OPTIONS_WITH_VALUE:
+        if arg == CONFIG_OPTION:
             if index + 1 >= len(args) or args[index + 1].startswith("--"):
                 raise GuideArgvError(f"option {arg} needs a value")
-            value = args[index + 1]
-            if arg == CONFIG_OPTION:
-                config_file = value
-            else:
-                global_options += [arg, value]
+            config_file = args[index + 1]
             index += 2
             continue
         if arg.startswith(CONFIG_OPTION + "="):
             config_file = arg.split("=", 1)[1]
-        elif arg.split("=", 1)[0] in _GLOBAL_OPTIONS_WITH_VALUE:
-            global_options.append(arg)
         elif arg == VALIDATE_FLAG:
             validate = True
         else:
@@ -58,5 +49,5 @@ def translate_guide_argv(args: list[str]) -> list[str]:
         raise GuideArgvError(f"option {CONFIG_OPTION} needs a value")
     if validate:
         command_options = [arg for arg in command_options if arg not in _RUN_ONLY_FLAGS]
-        return [*global_options, "validate", config_file, *command_options]
-    return [*global_options, "run", config_file, *command_options]
+        return ["validate", config_file, *command_options]
+    return ["run", config_file, *command_options]
