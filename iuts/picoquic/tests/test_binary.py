@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from panther.services.context import ServiceContext
 from panther.services.manager import ServiceManagerError
-
 from panther_iut_picoquic import PicoquicConfig, PicoquicServiceManager
 
 
@@ -28,7 +27,13 @@ def test_missing_binary_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.M
         PicoquicServiceManager().prepare()
     message = str(caught.value)
     assert message.startswith("picoquic: picoquicdemo was not found")
-    for hint in ("github.com/private-octopus/picoquic", "binary_path", "PANTHER_PICOQUIC_DIR", "PATH", "docker_compose"):
+    for hint in (
+        "github.com/private-octopus/picoquic",
+        "binary_path",
+        "PANTHER_PICOQUIC_DIR",
+        "PATH",
+        "docker_compose",
+    ):
         assert hint in message
 
 
@@ -67,7 +72,11 @@ def test_binary_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_docker_environment_needs_no_local_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     context = ServiceContext(
-        name="server", role="server", test_name="t", host_output_dir=tmp_path, output_dir=Path("/out"),
+        name="server",
+        role="server",
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=Path("/out"),
         environment="docker_compose",
     )
     manager = PicoquicServiceManager(context=context)

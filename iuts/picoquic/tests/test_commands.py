@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
-
 from panther_iut_picoquic import PicoquicConfig, PicoquicServiceManager
 
 SERVER = {"cert_file": "/t/cert.pem", "key_file": "/t/key.pem", "port": 4443}
@@ -19,51 +18,136 @@ def argv(role: str, config: PicoquicConfig | None = None, **kwargs: Any) -> list
 
 def test_server_minimal() -> None:
     assert argv("server", **SERVER) == [
-        "picoquicdemo", "-c", "/t/cert.pem", "-k", "/t/key.pem", "-p", "4443", "-d", "30000",
+        "picoquicdemo",
+        "-c",
+        "/t/cert.pem",
+        "-k",
+        "/t/key.pem",
+        "-p",
+        "4443",
+        "-d",
+        "30000",
     ]
 
 
 def test_server_every_option() -> None:
     config = PicoquicConfig(
-        congestion_control="bbr", log_level="debug", retry=True, idle_timeout=5.5, early_data=True,
+        congestion_control="bbr",
+        log_level="debug",
+        retry=True,
+        idle_timeout=5.5,
+        early_data=True,
         extra_args=["-X"],
     )
     assert argv(
-        "server", config, **SERVER, www_dir="/srv/www", qlog_dir="/o/qlog", keylog_file="/o/keys.log", alpn="h3",
+        "server",
+        config,
+        **SERVER,
+        www_dir="/srv/www",
+        qlog_dir="/o/qlog",
+        keylog_file="/o/keys.log",
+        alpn="h3",
         quic_version="v2",
     ) == [
-        "picoquicdemo", "-c", "/t/cert.pem", "-k", "/t/key.pem", "-p", "4443", "-w", "/srv/www", "-r",
-        "-d", "5500", "-G", "bbr", "-q", "/o/qlog", "-8", "-L", "-X",
+        "picoquicdemo",
+        "-c",
+        "/t/cert.pem",
+        "-k",
+        "/t/key.pem",
+        "-p",
+        "4443",
+        "-w",
+        "/srv/www",
+        "-r",
+        "-d",
+        "5500",
+        "-G",
+        "bbr",
+        "-q",
+        "/o/qlog",
+        "-8",
+        "-L",
+        "-X",
     ]
 
 
 def test_client_minimal() -> None:
     assert argv("client", **CLIENT) == [
-        "picoquicdemo", "-n", "localhost", "-a", "hq-interop", "-v", "00000001", "-t", "/t/ca.pem",
-        "-d", "30000", "127.0.0.1", "4443",
+        "picoquicdemo",
+        "-n",
+        "localhost",
+        "-a",
+        "hq-interop",
+        "-v",
+        "00000001",
+        "-t",
+        "/t/ca.pem",
+        "-d",
+        "30000",
+        "127.0.0.1",
+        "4443",
     ]
 
 
 def test_client_every_option() -> None:
     config = PicoquicConfig(
-        sni="example.test", congestion_control="cubic", log_level="debug", session_ticket_file="/keep/tickets.bin",
-        early_data=True, idle_timeout=2,
+        sni="example.test",
+        congestion_control="cubic",
+        log_level="debug",
+        session_ticket_file="/keep/tickets.bin",
+        early_data=True,
+        idle_timeout=2,
     )
     urls = ["https://127.0.0.1:4443/transfer-1024.bin", "https://127.0.0.1:4443/transfer-65536.bin"]
     assert argv(
-        "client", config, **CLIENT, alpn="h3", quic_version="draft29", download_dir="/o/downloads",
-        qlog_dir="/o/qlog", keylog_file="/o/keys.log", output_dir="/o", urls=urls,
+        "client",
+        config,
+        **CLIENT,
+        alpn="h3",
+        quic_version="draft29",
+        download_dir="/o/downloads",
+        qlog_dir="/o/qlog",
+        keylog_file="/o/keys.log",
+        output_dir="/o",
+        urls=urls,
     ) == [
-        "picoquicdemo", "-n", "example.test", "-a", "h3", "-v", "ff00001d", "-o", "/o/downloads",
-        "-t", "/t/ca.pem", "-d", "2000", "-G", "cubic", "-q", "/o/qlog", "-8", "-L",
-        "-T", "/keep/tickets.bin", "-N", "/o/picoquic-tokens.bin",
-        "127.0.0.1", "4443", "/transfer-1024.bin;/transfer-65536.bin",
+        "picoquicdemo",
+        "-n",
+        "example.test",
+        "-a",
+        "h3",
+        "-v",
+        "ff00001d",
+        "-o",
+        "/o/downloads",
+        "-t",
+        "/t/ca.pem",
+        "-d",
+        "2000",
+        "-G",
+        "cubic",
+        "-q",
+        "/o/qlog",
+        "-8",
+        "-L",
+        "-T",
+        "/keep/tickets.bin",
+        "-N",
+        "/o/picoquic-tokens.bin",
+        "127.0.0.1",
+        "4443",
+        "/transfer-1024.bin;/transfer-65536.bin",
     ]
 
 
 def test_client_keeps_tickets_in_its_folder_by_default() -> None:
     assert argv("client", **CLIENT, output_dir="/o")[-6:] == [
-        "-T", "/o/picoquic-tickets.bin", "-N", "/o/picoquic-tokens.bin", "127.0.0.1", "4443",
+        "-T",
+        "/o/picoquic-tickets.bin",
+        "-N",
+        "/o/picoquic-tokens.bin",
+        "127.0.0.1",
+        "4443",
     ]
 
 

@@ -6,20 +6,32 @@ from pathlib import Path
 
 import msgspec
 from panther_base_quic import QUIC_FEATURES
-
 from panther_iut_picoquic import PicoquicConfig, PicoquicServiceManager
 from panther_iut_picoquic.options import FEATURES, OPTION_KEYS, OPTIONS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-PROTOCOL_ARGUMENTS = {"www_dir", "urls", "download_dir", "alpn", "quic_version", "verify_peer", "qlog_dir", "keylog_file"}
+PROTOCOL_ARGUMENTS = {
+    "www_dir",
+    "urls",
+    "download_dir",
+    "alpn",
+    "quic_version",
+    "verify_peer",
+    "qlog_dir",
+    "keylog_file",
+}
 
 
 def test_supported_features_come_from_the_feature_table() -> None:
     features = PicoquicServiceManager().get_supported_features()
     assert features == {name: feature.supported for name, feature in FEATURES.items()}
     assert {name for name, supported in features.items() if not supported} == {
-        "connection_migration", "multipath", "bind_address", "handshake_timeout",
-        "early_data_off_when_resuming", "server_early_data_off",
+        "connection_migration",
+        "multipath",
+        "bind_address",
+        "handshake_timeout",
+        "early_data_off_when_resuming",
+        "server_early_data_off",
     }
 
 
@@ -30,7 +42,7 @@ def test_every_guide_feature_is_answered() -> None:
 def test_every_configuration_key_is_in_the_option_table() -> None:
     config_keys = {field.name for field in msgspec.structs.fields(PicoquicConfig)} - {"name", "type"}
     assert config_keys == {option.key for option in OPTIONS if option.source == "implementation"}
-    assert PROTOCOL_ARGUMENTS == {option.key for option in OPTIONS if option.source == "protocol"}
+    assert {option.key for option in OPTIONS if option.source == "protocol"} == PROTOCOL_ARGUMENTS
 
 
 def test_every_option_either_maps_to_a_flag_or_says_why_not() -> None:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from panther_base_quic.qlog import read_handshake_evidence
-
 from panther_iut_picoquic.qlog_evidence import EVIDENCE_FILE, write_evidence
 
 # The opening of a qlog picoquicdemo wrote as a server (shortened, same shape, including
@@ -32,7 +31,10 @@ def test_versions_and_alpn_are_restated(tmp_path: Path) -> None:
     evidence = read_handshake_evidence(tmp_path)
     assert evidence.versions == {0x6B3343CF}
     assert evidence.chosen_alpns == {"hq-interop"}
-    assert json.loads(path.read_text())["traces"][0]["vantage_point"]["name"] == "picoquic (derived from its qlog and output)"
+    assert (
+        json.loads(path.read_text())["traces"][0]["vantage_point"]["name"]
+        == "picoquic (derived from its qlog and output)"
+    )
 
 
 def test_nothing_is_claimed_without_evidence(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from panther.services.context import ServiceContext
 from panther.services.manager import ServiceManagerError
-
 from panther_iut_quiche import QuicheConfig, QuicheServiceManager
 
 
@@ -21,7 +20,9 @@ def _programs(folder: Path) -> Path:
     return folder
 
 
-def _manager(role: str, tmp_path: Path, config: QuicheConfig | None = None, environment: str = "local") -> QuicheServiceManager:
+def _manager(
+    role: str, tmp_path: Path, config: QuicheConfig | None = None, environment: str = "local"
+) -> QuicheServiceManager:
     context = ServiceContext(
         name=role, role=role, test_name="t", host_output_dir=tmp_path, output_dir=tmp_path, environment=environment
     )

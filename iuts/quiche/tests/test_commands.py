@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from panther.services.context import ServiceContext
 from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
-
 from panther_iut_quiche import QuicheConfig, QuicheServiceManager
 
 SERVER = {"cert_file": "/t/cert.pem", "key_file": "/t/key.pem", "host": "127.0.0.1", "port": 4443}
@@ -27,36 +26,84 @@ def argv(role: str, config: QuicheConfig | None = None, **kwargs: Any) -> list[s
 
 def test_server_minimal() -> None:
     assert argv("server", **SERVER) == [
-        "quiche-server", "--listen", "127.0.0.1:4443", "--cert", "/t/cert.pem", "--key", "/t/key.pem",
-        "--http-version", "HTTP/0.9", "--idle-timeout", "30000", "--no-retry",
+        "quiche-server",
+        "--listen",
+        "127.0.0.1:4443",
+        "--cert",
+        "/t/cert.pem",
+        "--key",
+        "/t/key.pem",
+        "--http-version",
+        "HTTP/0.9",
+        "--idle-timeout",
+        "30000",
+        "--no-retry",
     ]
 
 
 def test_server_every_option() -> None:
-    config = QuicheConfig(congestion_control="bbr2_gcongestion", early_data=True, retry=True, idle_timeout=1.5,
-                          extra_args=["--disable-gso"])
+    config = QuicheConfig(
+        congestion_control="bbr2_gcongestion",
+        early_data=True,
+        retry=True,
+        idle_timeout=1.5,
+        extra_args=["--disable-gso"],
+    )
     assert argv("server", config, **{**SERVER, "host": "::1"}, www_dir="/srv/www", alpn="h3") == [
-        "quiche-server", "--listen", "[::1]:4443", "--cert", "/t/cert.pem", "--key", "/t/key.pem",
-        "--root", "/srv/www", "--http-version", "HTTP/3", "--idle-timeout", "1500",
-        "--cc-algorithm", "bbr2_gcongestion", "--early-data", "--disable-gso",
+        "quiche-server",
+        "--listen",
+        "[::1]:4443",
+        "--cert",
+        "/t/cert.pem",
+        "--key",
+        "/t/key.pem",
+        "--root",
+        "/srv/www",
+        "--http-version",
+        "HTTP/3",
+        "--idle-timeout",
+        "1500",
+        "--cc-algorithm",
+        "bbr2_gcongestion",
+        "--early-data",
+        "--disable-gso",
     ]
 
 
 def test_client_minimal() -> None:
     assert argv("client", **CLIENT) == [
-        "quiche-client", "--wire-version", "00000001", "--http-version", "HTTP/0.9", "--idle-timeout", "30000",
+        "quiche-client",
+        "--wire-version",
+        "00000001",
+        "--http-version",
+        "HTTP/0.9",
+        "--idle-timeout",
+        "30000",
         "https://127.0.0.1:4443/",
     ]
 
 
 def test_client_every_option() -> None:
-    config = QuicheConfig(congestion_control="reno", session_file="/keep/session.bin", early_data=True,
-                          http_version="all", idle_timeout=2)
+    config = QuicheConfig(
+        congestion_control="reno", session_file="/keep/session.bin", early_data=True, http_version="all", idle_timeout=2
+    )
     urls = ["https://127.0.0.1:4443/transfer-1024.bin", "https://127.0.0.1:4443/transfer-65536.bin"]
     assert argv("client", config, **CLIENT, alpn="h3", download_dir="/o/downloads", urls=urls) == [
-        "quiche-client", "--wire-version", "00000001", "--http-version", "all", "--idle-timeout", "2000",
-        "--cc-algorithm", "reno", "--early-data", "--dump-responses", "/o/downloads",
-        "--session-file", "/keep/session.bin", *urls,
+        "quiche-client",
+        "--wire-version",
+        "00000001",
+        "--http-version",
+        "all",
+        "--idle-timeout",
+        "2000",
+        "--cc-algorithm",
+        "reno",
+        "--early-data",
+        "--dump-responses",
+        "/o/downloads",
+        "--session-file",
+        "/keep/session.bin",
+        *urls,
     ]
 
 
@@ -68,7 +115,9 @@ def test_client_without_verification() -> None:
 
 
 def test_client_on_ipv6() -> None:
-    assert argv("client", **{**CLIENT, "host": "::1"}, urls=["https://[::1]:4443/a.bin"])[-1] == "https://[::1]:4443/a.bin"
+    assert (
+        argv("client", **{**CLIENT, "host": "::1"}, urls=["https://[::1]:4443/a.bin"])[-1] == "https://[::1]:4443/a.bin"
+    )
 
 
 def test_client_environment() -> None:

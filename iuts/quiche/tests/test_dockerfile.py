@@ -17,7 +17,7 @@ def test_dockerfile_pins_quiche() -> None:
 
 def test_dockerfile_builds_the_apps_with_cargo() -> None:
     text = QuicheServiceManager().generate_dockerfile_content()
-    assert 'ARG PANTHER_BUILDER_IMAGE=rust:1.88-bookworm' in text
+    assert "ARG PANTHER_BUILDER_IMAGE=rust:1.88-bookworm" in text
     assert 'RUN ["cargo", "build", "--release", "--features", "qlog", "--manifest-path", "apps/Cargo.toml"]' in text
     assert re.search(r"apt-get install -y --no-install-recommends .*\bcmake\b.*\bclang\b", text)
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import yaml
 from panther.testing import require_peer
-
 from panther_iut_quiche.manager import BINARY_DIR_VARIABLE, HOW_TO_GET, SERVER_BINARY
 
 TRANSFER = [1024, 65536, 1048576, 5242880]
@@ -32,7 +31,13 @@ def _quiche() -> str | None:
 
 
 def _service(implementation: str, role: str, alpn: str, verify_peer: bool) -> dict[str, object]:
-    protocol: dict[str, object] = {"name": "quic", "version": "rfc9000", "role": role, "alpn": alpn, "transfer": TRANSFER}
+    protocol: dict[str, object] = {
+        "name": "quic",
+        "version": "rfc9000",
+        "role": role,
+        "alpn": alpn,
+        "transfer": TRANSFER,
+    }
     if role == "client":
         protocol["target"] = "server"
         protocol["verify_peer"] = verify_peer
@@ -73,7 +78,10 @@ def test_transfer(server: str, client: str, alpn: str, tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(experiment))
     result = subprocess.run(
         [sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(tmp_path / "out")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     runs = list((tmp_path / "out").glob("*/results.json"))
     assert len(runs) == 1, f"no results.json\n{result.stdout}\n{result.stderr}"

@@ -74,8 +74,10 @@ class PicoquicServiceManager(BaseQUICServiceManager):
             return  # the image built from generate_dockerfile_content() holds the program
         found = self.find_binary(BINARY, BINARY_DIR_VARIABLE)
         if found is None:
-            where = f"binary_path {self.config.binary_path!r} does not exist" if self.config.binary_path else (
-                f"not in ${BINARY_DIR_VARIABLE} nor on PATH"
+            where = (
+                f"binary_path {self.config.binary_path!r} does not exist"
+                if self.config.binary_path
+                else (f"not in ${BINARY_DIR_VARIABLE} nor on PATH")
             )
             raise ServiceManagerError(f"picoquic: {BINARY} was not found ({where}): {HOW_TO_GET}")
         self.binary = found

@@ -31,7 +31,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("key_file", "implementation", "--key FILE", None),
     Option("ca_file", "implementation", None, "SSL_CERT_FILE", "--trust-origin-ca-pem would not verify"),
     Option("idle_timeout", "implementation", "--idle-timeout MS", "--idle-timeout MS", "seconds in the config"),
-    Option("handshake_timeout", "implementation", None, None, "quiche's apps have no such option: only 10.0 is accepted"),
+    Option(
+        "handshake_timeout", "implementation", None, None, "quiche's apps have no such option: only 10.0 is accepted"
+    ),
     Option("http_version", "implementation", "--http-version V", "--http-version V", "default: from the ALPN"),
     Option("congestion_control", "implementation", "--cc-algorithm NAME", "--cc-algorithm NAME"),
     Option("log_level", "implementation", "RUST_LOG", "RUST_LOG"),
