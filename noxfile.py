@@ -100,18 +100,24 @@ def _test_plugins(distribution: Distribution) -> list[str]:
     return [str(p.parent) for p in sorted(distribution.folder.glob("tests/plugins/*/pyproject.toml"))]
 
 
-def _install(session: nox.Session, roots: dict[str, set[str]]) -> None:
+def _install(session: nox.Session, roots: dict[str, set[str]], *, test_plugins: bool = False) -> None:
+    """Install ``roots`` and their in-repo dependencies from their folders.
+
+    A distribution's own test plugins go only into its own session: they may claim
+    names (``quic``) that real distributions own elsewhere.
+    """
     needed = _local_closure(roots)
     specs = [_install_spec(name, extras) for name, extras in sorted(needed.items())]
-    for name in roots:
-        specs += _test_plugins(DISTRIBUTIONS[name])
+    if test_plugins:
+        for name in roots:
+            specs += _test_plugins(DISTRIBUTIONS[name])
     session.install(*specs)
 
 
 def _register_distribution_session(distribution: Distribution) -> None:
     def run_tests(session: nox.Session) -> None:
         extras = {"test"} if "test" in distribution.extras else set()
-        _install(session, {distribution.name: extras})
+        _install(session, {distribution.name: extras}, test_plugins=True)
         session.chdir(distribution.folder)
         session.run("pytest", *session.posargs)
 
