@@ -8,7 +8,7 @@ import msgspec
 
 from panther.services.outcome import Check
 
-#: Verdicts from worst to best: a test's verdict is the worst of its checks.
+#: Verdicts from worst to best.
 VERDICTS = ("error", "failed", "unsupported", "skipped", "passed")
 
 
@@ -17,9 +17,21 @@ def worst(statuses: Iterable[str]) -> str:
     return VERDICTS[min(ranked)] if ranked else "passed"
 
 
+def verdict_of(statuses: Iterable[str]) -> str:
+    """A test's verdict: the worst of its checks that reached a judgement.
+
+    A skipped check (its evidence could not be had, e.g. a qlog that does not
+    record the ALPN) is listed in the report but does not turn a test whose other
+    checks passed into a skip; only a test whose checks were all skipped is skipped.
+    """
+    statuses = list(statuses)
+    judged = [status for status in statuses if status != "skipped"]
+    return worst(judged or statuses)
+
+
 def deciding_check(checks: list[Check]) -> Check | None:
-    """The first check with the worst status: the one the test's reason names."""
-    verdict = worst(check.status for check in checks)
+    """The first check with the test's verdict: the one the test's reason names."""
+    verdict = verdict_of(check.status for check in checks)
     return next((check for check in checks if check.status == verdict), None)
 
 

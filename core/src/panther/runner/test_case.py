@@ -39,9 +39,9 @@ from panther.execution.base import ExecutionEnvironment, ExecutionEnvironmentErr
 from panther.protocols import BaseProtocol, TestContext
 from panther.runner.cancellation import Cancellation
 from panther.runner.ordering import StartOrderError, start_order
-from panther.runner.results import ServiceResult, TestResult, reason_of, worst
+from panther.runner.results import ServiceResult, TestResult, reason_of, verdict_of
 from panther.services.context import ServiceContext
-from panther.services.manager import BaseServiceManager, ServiceManagerError
+from panther.services.manager import BaseServiceManager, ServiceManagerError, UnsupportedFeatureError
 from panther.services.outcome import Check, ServiceOutcome
 
 #: Seconds a service gets to end after SIGTERM before it is killed.
@@ -163,7 +163,7 @@ class TestExecution:
         with self._phase("teardown"):
             if self.environment is not None:
                 self._guarded(checks, "teardown", self.environment.teardown)
-        verdict = worst(check.status for check in checks)
+        verdict = verdict_of(check.status for check in checks)
         reason = reason_of(checks)
         duration = time.monotonic() - began
         self.bus.publish(TestFinishedEvent(verdict=verdict, reason=reason, duration=duration))
@@ -274,6 +274,8 @@ class TestExecution:
         """Call plugin code; its failure ends the test with an error naming ``who``."""
         try:
             return action()
+        except UnsupportedFeatureError as exc:
+            raise _Abort(Check(name=f"{who} prepare", status="unsupported", reason=str(exc))) from None
         except ServiceManagerError as exc:
             raise _Abort(Check(name=f"{who} prepare", status="error", reason=str(exc))) from None
         except _Abort:
