@@ -146,8 +146,9 @@ def test_plugins_can_be_disabled_by_flag_and_by_environment(site: PluginSite) ->
     assert by_flag[("iut", "twin", "panther-iut-twin-a")]["status"] == "disabled"
     assert by_flag[("iut", "alpha", "panther-iut-alpha")]["status"] == "ok"
 
-    after_the_command = rows_by_name(panther("plugins", "list", "--json", "--disable-plugins=alpha", site=site))
-    assert after_the_command[("iut", "alpha", "panther-iut-alpha")]["status"] == "disabled"
+    after_the_command = panther("plugins", "list", "--json", "--disable-plugins=alpha,alpah", site=site)
+    assert rows_by_name(after_the_command)[("iut", "alpha", "panther-iut-alpha")]["status"] == "disabled"
+    assert "no installed plugin is named 'alpah'" in after_the_command.stderr
 
     by_env = rows_by_name(panther("plugins", "list", "--json", site=site, env={"PANTHER_DISABLE_PLUGINS": "alpha"}))
     assert by_env[("iut", "alpha", "panther-iut-alpha")]["status"] == "disabled"
@@ -200,8 +201,10 @@ def test_schema_is_json_and_includes_plugin_keys() -> None:
 
 
 def test_run_exit_codes_follow_the_verdicts(tmp_path: Path) -> None:
-    passed = panther("run", "--quiet", "--output-dir", str(tmp_path / "out"), str(demo_experiment(tmp_path)))
+    experiment = str(demo_experiment(tmp_path))
+    passed = panther("run", "--quiet", "--filter", "echo", "--output-dir", str(tmp_path / "out"), experiment)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert_user_error(panther("run", "--filter", "nope", experiment), "no test named 'nope'")
 
     crashing = tmp_path / "crash"
     crashing.mkdir()

@@ -283,9 +283,10 @@ def test_plugins_can_be_disabled_by_name_or_kind_and_name(site: PluginSite, monk
 
     assert "one" not in PluginRegistry.discover(disabled=["one"]).names("protocol")
 
-    monkeypatch.setenv("PANTHER_DISABLE_PLUGINS", " two , iut:one")
+    monkeypatch.setenv("PANTHER_DISABLE_PLUGINS", " two , iut:one,protocol:two")
     registry = PluginRegistry.discover()
     assert not {"one", "two"} & set(registry.names("iut"))
+    assert registry.unmatched_disabled() == ["protocol:two"]
 
 
 def test_an_unknown_name_lists_what_is_installed(site: PluginSite) -> None:

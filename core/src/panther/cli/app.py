@@ -77,7 +77,10 @@ def _registry(ctx: typer.Context) -> PluginRegistry:
     from panther.plugins.registry import PluginRegistry
 
     state = ctx.find_object(CliState) or CliState()
-    return PluginRegistry.discover(disabled=state.disabled)
+    registry = PluginRegistry.discover(disabled=state.disabled)
+    for name in registry.unmatched_disabled():
+        typer.echo(f"panther: warning: no installed plugin is named {name!r}: nothing to disable", err=True)
+    return registry
 
 
 def _experiment_file(path: Path) -> Path:

@@ -118,6 +118,7 @@ class PluginRegistry:
 
     def __init__(self, entries: Iterable[PluginEntry], disabled: Iterable[str] = ()) -> None:
         off = set(disabled)
+        self._off = off
         self._entries: list[PluginEntry] = []
         self._disabled: list[PluginEntry] = []
         for entry in entries:
@@ -145,6 +146,11 @@ class PluginRegistry:
     def disabled_entries(self) -> list[PluginEntry]:
         """Entry points turned off by ``--disable-plugins`` or ``PANTHER_DISABLE_PLUGINS``."""
         return list(self._disabled)
+
+    def unmatched_disabled(self) -> list[str]:
+        """Names given to disable that match no installed plugin (most likely typos)."""
+        matched = {entry.name for entry in self._disabled} | {f"{entry.kind}:{entry.name}" for entry in self._disabled}
+        return sorted(self._off - matched)
 
     def names(self, kind: str) -> list[str]:
         return sorted({entry.name for entry in self.entries(kind)})
