@@ -2,7 +2,9 @@
 
 Each command runs in a fresh interpreter several times; the median wall time is
 compared with the median of an empty interpreter measured in the same run, so the
-figures mean the same on a fast and on a slow machine.
+figures mean the same on a fast and on a slow machine. The commands take turns
+(one run of each, then again), so a change of load on a shared machine weighs on
+every command alike.
 
     python core/bench/cold_start.py [--runs N]
 """
@@ -22,13 +24,10 @@ COMMANDS = {
 }
 
 
-def median_seconds(argv: list[str], runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+def wall_seconds(argv: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -37,8 +36,12 @@ def main() -> None:
     runs = parser.parse_args().runs
     # One unmeasured run of each fills the OS file cache, so the first command measured is not penalised.
     for argv in COMMANDS.values():
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    medians = {name: median_seconds(argv, runs) for name, argv in COMMANDS.items()}
+        wall_seconds(argv)
+    samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(runs):
+        for name, argv in COMMANDS.items():
+            samples[name].append(wall_seconds(argv))
+    medians = {name: statistics.median(times) for name, times in samples.items()}
     baseline = medians["python -c pass"]
     print(f"cold start, median of {runs} runs")
     for name, seconds in medians.items():
