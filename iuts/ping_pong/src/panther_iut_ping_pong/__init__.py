@@ -7,6 +7,6 @@ and judges their exchange; ``PingPongConfig`` holds its ``implementation:`` keys
 
 from panther_iut_ping_pong.__about__ import __version__
 from panther_iut_ping_pong.config_schema import PingPongConfig
-from panther_iut_ping_pong.service_manager import PingPongServiceManager
+from panther_iut_ping_pong.manager import PingPongServiceManager
 
 __all__ = ["__version__", "PingPongConfig", "PingPongServiceManager"]
