@@ -289,6 +289,18 @@ def test_plugins_can_be_disabled_by_name_or_kind_and_name(site: PluginSite, monk
     assert registry.unmatched_disabled() == ["protocol:two"]
 
 
+def test_a_plugin_exiting_on_import_is_reported_not_obeyed(site: PluginSite) -> None:
+    site.add("panther-iut-quitter", {"iut": {"quitter": "reg_quit:Manager"}}, {"reg_quit": "raise SystemExit(3)\n"})
+    with pytest.raises(PluginLoadError, match="panther-iut-quitter.*SystemExit"):
+        PluginRegistry.discover().load("iut", "quitter")
+
+
+def test_a_name_used_with_the_wrong_kind_says_which_kind_it_is(site: PluginSite) -> None:
+    site.add("panther-iut-solo", {"iut": {"solo": "reg_solo:Manager"}})
+    with pytest.raises(PluginNotFoundError, match="'solo' is installed, but as kind iut"):
+        PluginRegistry.discover().load("tester", "solo")
+
+
 def test_an_unknown_name_lists_what_is_installed(site: PluginSite) -> None:
     site.add("panther-iut-picoquic", {"iut": {"picoquic": "reg_pico:Manager"}})
     with pytest.raises(PluginNotFoundError) as caught:

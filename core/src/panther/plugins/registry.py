@@ -52,18 +52,23 @@ class PluginError(Exception):
 
 
 class PluginNotFoundError(PluginError):
-    def __init__(self, kind: str, name: str, available: list[str], disabled: bool = False) -> None:
+    def __init__(
+        self, kind: str, name: str, available: list[str], disabled: bool = False, other_kinds: Iterable[str] = ()
+    ) -> None:
         self.kind = kind
         self.name = name
         self.available = available
         self.disabled = disabled
+        other_kinds = sorted(other_kinds)
         if disabled:
             message = f"{kind} plugin {name!r} is disabled (by --disable-plugins or {DISABLE_ENV_VAR})"
         else:
             installed = ", ".join(available) if available else "none"
             message = f"no {kind} plugin named {name!r} is installed (installed {kind} plugins: {installed})"
             close = difflib.get_close_matches(name, available, n=1)
-            if close:
+            if other_kinds:
+                message += f"; {name!r} is installed, but as kind {' and '.join(other_kinds)}"
+            elif close:
                 message += f"; did you mean {close[0]!r}?"
             else:
                 message += f"; install the distribution that provides it (group {GROUPS.get(kind, kind)})"
@@ -166,7 +171,8 @@ class PluginRegistry:
         claims = [entry for entry in self._entries if entry.kind == kind and entry.name == name]
         if not claims:
             disabled = any(entry.kind == kind and entry.name == name for entry in self._disabled)
-            raise PluginNotFoundError(kind, name, self.names(kind), disabled=disabled)
+            other_kinds = {entry.kind for entry in self._entries if entry.name == name}
+            raise PluginNotFoundError(kind, name, self.names(kind), disabled=disabled, other_kinds=other_kinds)
         try:
             if len(claims) > 1:
                 raise PluginConflictError(kind, name, claims)
@@ -197,7 +203,7 @@ class PluginRegistry:
 def _import_and_check(entry: PluginEntry) -> type:
     try:
         plugin = metadata.EntryPoint(entry.name, entry.value, GROUPS[entry.kind]).load()
-    except Exception as error:  # noqa: BLE001 - any failure of third-party code is reported, not raised
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - a broken plugin is reported, it stops nothing
         raise PluginLoadError(entry, f"import failed: {type(error).__name__}: {error}") from error
     if not isinstance(plugin, type):
         raise PluginLoadError(entry, f"it names {plugin!r}, which is not a class")
