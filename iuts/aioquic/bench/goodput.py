@@ -51,7 +51,9 @@ def experiment(implementation: str, alpn: str) -> dict[str, Any]:
 def under_harness(implementation: str, alpn: str, folder: Path) -> tuple[float, Path]:
     path = folder / "experiment.yaml"
     path.write_text(yaml.safe_dump(experiment(implementation, alpn)))
-    subprocess.run([sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(folder / "out")], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(folder / "out")], check=False
+    )
     found = list((folder / "out").glob("*/results.json"))
     if len(found) != 1:
         raise SystemExit(f"{implementation}: panther run wrote no results")

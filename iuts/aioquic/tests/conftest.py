@@ -75,9 +75,7 @@ class Server:
 
 
 def run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv, capture_output=True, text=True, timeout=RUN_TIMEOUT, env={**os.environ, **(env or {})}
-    )
+    return subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(scope="session")

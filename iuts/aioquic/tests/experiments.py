@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-
 TRANSFER = [1024, 65536, 1048576]
 
 
@@ -77,6 +76,8 @@ def run_experiment(tmp_path: Path, services: dict[str, dict[str, Any]], timeout:
         verdict=test["verdict"],
         reason=test["reason"],
         checks={check["name"]: check for check in test["checks"]},
-        test_dir=Path(test["output_dir"]) if Path(test["output_dir"]).is_absolute() else results_files[0].parent / test["output_dir"],
+        test_dir=Path(test["output_dir"])
+        if Path(test["output_dir"]).is_absolute()
+        else results_files[0].parent / test["output_dir"],
         output=result.stdout + result.stderr,
     )

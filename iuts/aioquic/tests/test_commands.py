@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from panther import ServiceContext
-
 from panther_iut_aioquic import AioquicConfig, AioquicServiceManager
 from panther_iut_aioquic.__main__ import build_parser
 
@@ -40,15 +39,28 @@ def test_server_command(tmp_path: Path) -> None:
     args = parse(manager("server", tmp_path).generate_run_argv("server", **COMMON, www_dir="/out/www"))
     assert (args.role, args.host, args.port) == ("server", "127.0.0.1", 4711)
     assert (args.certificate, args.private_key, args.www) == ("/tls/cert.pem", "/tls/key.pem", "/out/www")
-    assert (args.alpn, args.quic_version, args.qlog_dir, args.keylog_file) == (["h3"], 0x6B3343CF, "/out/qlog", "/out/keys.log")
+    assert (args.alpn, args.quic_version, args.qlog_dir, args.keylog_file) == (
+        ["h3"],
+        0x6B3343CF,
+        "/out/qlog",
+        "/out/keys.log",
+    )
     assert not args.retry
 
 
 def test_client_command(tmp_path: Path) -> None:
     urls = ["https://127.0.0.1:4711/a.bin", "https://127.0.0.1:4711/b b.bin"]
-    argv = manager("client", tmp_path).generate_run_argv("client", **COMMON, urls=urls, download_dir="/out/dl", verify_peer=True)
+    argv = manager("client", tmp_path).generate_run_argv(
+        "client", **COMMON, urls=urls, download_dir="/out/dl", verify_peer=True
+    )
     args = parse(argv)
-    assert (args.role, args.urls, args.download_dir, args.ca_file, args.verify_peer) == ("client", urls, "/out/dl", "/tls/ca.pem", True)
+    assert (args.role, args.urls, args.download_dir, args.ca_file, args.verify_peer) == (
+        "client",
+        urls,
+        "/out/dl",
+        "/tls/ca.pem",
+        True,
+    )
     assert not (args.resume or args.zero_rtt or args.key_update)
 
 
@@ -56,7 +68,12 @@ def test_client_command(tmp_path: Path) -> None:
     ("role", "config", "attribute", "value"),
     [
         ("client", {"cipher_suites": ["CHACHA20_POLY1305_SHA256"]}, "cipher_suites", ["CHACHA20_POLY1305_SHA256"]),
-        ("server", {"cipher_suites": ["AES_256_GCM_SHA384", "AES_128_GCM_SHA256"]}, "cipher_suites", ["AES_256_GCM_SHA384", "AES_128_GCM_SHA256"]),
+        (
+            "server",
+            {"cipher_suites": ["AES_256_GCM_SHA384", "AES_128_GCM_SHA256"]},
+            "cipher_suites",
+            ["AES_256_GCM_SHA384", "AES_128_GCM_SHA256"],
+        ),
         ("client", {"congestion_control": "cubic"}, "congestion_control", "cubic"),
         ("client", {"max_data": 1000, "max_stream_data": 500}, "max_stream_data", 500),
         ("server", {"idle_timeout": 2.5}, "idle_timeout", 2.5),
@@ -70,7 +87,9 @@ def test_client_command(tmp_path: Path) -> None:
     ],
 )
 def test_every_option(role: str, config: dict[str, object], attribute: str, value: object, tmp_path: Path) -> None:
-    argv = manager(role, tmp_path, **config).generate_run_argv(role, **COMMON, urls=["https://h/x"], download_dir="/d", www_dir="/w")
+    argv = manager(role, tmp_path, **config).generate_run_argv(
+        role, **COMMON, urls=["https://h/x"], download_dir="/d", www_dir="/w"
+    )
     assert getattr(parse(argv), attribute) == value
 
 

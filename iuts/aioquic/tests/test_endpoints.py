@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import aioquic_argv, free_udp_port, run
 from panther_base_quic import CertificateSet
 from panther_base_quic.qlog import read_handshake_evidence
 from panther_base_quic.transfer import TransferFile, check_download
-
-from conftest import aioquic_argv, free_udp_port, run
 
 V1, V2 = 0x00000001, 0x6B3343CF
 
@@ -37,8 +36,16 @@ def test_transfer_between_aioquic_endpoints(
     keylog = tmp_path / "client-keys.log"
     result = run(
         client_argv(
-            server.port, plan, tmp_path / "dl", certificates.ca_file,
-            "--alpn", alpn, "--qlog-dir", str(qlog), "--keylog-file", str(keylog),
+            server.port,
+            plan,
+            tmp_path / "dl",
+            certificates.ca_file,
+            "--alpn",
+            alpn,
+            "--qlog-dir",
+            str(qlog),
+            "--keylog-file",
+            str(keylog),
         )  # fmt: skip
     )
     assert result.returncode == 0, result.stderr
@@ -81,8 +88,14 @@ def test_chacha20_only(aioquic_server, certificates: CertificateSet, plan: list[
     keylog = tmp_path / "keys.log"
     ok = run(
         client_argv(
-            server.port, plan, tmp_path / "dl", certificates.ca_file,
-            "--cipher-suites", "TLS_CHACHA20_POLY1305_SHA256", "--keylog-file", str(keylog),
+            server.port,
+            plan,
+            tmp_path / "dl",
+            certificates.ca_file,
+            "--cipher-suites",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "--keylog-file",
+            str(keylog),
         )  # fmt: skip
     )
     assert ok.returncode == 0, ok.stderr
@@ -98,7 +111,16 @@ def test_quic_v2(aioquic_server, certificates: CertificateSet, plan: list[Transf
     qlog = tmp_path / "qlog"
     qlog.mkdir()
     result = run(
-        client_argv(server.port, plan, tmp_path / "dl", certificates.ca_file, "--quic-version", "0x6b3343cf", "--qlog-dir", str(qlog))
+        client_argv(
+            server.port,
+            plan,
+            tmp_path / "dl",
+            certificates.ca_file,
+            "--quic-version",
+            "0x6b3343cf",
+            "--qlog-dir",
+            str(qlog),
+        )
     )
     assert result.returncode == 0, result.stderr
     assert read_handshake_evidence(qlog).chosen_versions == {V2}
@@ -124,7 +146,9 @@ def test_unsupported_feature_exits_127(
     assert message in result.stderr
 
 
-def test_unknown_cipher_suite_is_a_usage_error(certificates: CertificateSet, plan: list[TransferFile], tmp_path: Path) -> None:
+def test_unknown_cipher_suite_is_a_usage_error(
+    certificates: CertificateSet, plan: list[TransferFile], tmp_path: Path
+) -> None:
     result = run(client_argv(free_udp_port(), plan, tmp_path / "dl", certificates.ca_file, "--cipher-suites", "ROT13"))
     assert result.returncode == 2
     assert "'ROT13' is not a TLS 1.3 cipher suite" in result.stderr
@@ -148,8 +172,15 @@ def test_server_refuses_a_key_that_is_not_its_certificates(
     other = make_certificates(tmp_path / "other", ["localhost"])
     result = run(
         aioquic_argv(
-            "server", "--port", str(free_udp_port()), "--certificate", str(certificates.cert_file),
-            "--private-key", str(other.key_file), "--www", str(www),
+            "server",
+            "--port",
+            str(free_udp_port()),
+            "--certificate",
+            str(certificates.cert_file),
+            "--private-key",
+            str(other.key_file),
+            "--www",
+            str(www),
         )  # fmt: skip
     )
     assert result.returncode == 1
@@ -175,9 +206,17 @@ def test_missing_file_fails_the_client(aioquic_server, certificates: Certificate
         server = aioquic_server("--alpn", alpn)
         result = run(
             aioquic_argv(
-                "client", "--port", str(server.port), "--download-dir", str(tmp_path / alpn),
-                "--ca-file", str(certificates.ca_file), "--alpn", alpn,
-                "--url", f"https://127.0.0.1:{server.port}/absent.bin",
+                "client",
+                "--port",
+                str(server.port),
+                "--download-dir",
+                str(tmp_path / alpn),
+                "--ca-file",
+                str(certificates.ca_file),
+                "--alpn",
+                alpn,
+                "--url",
+                f"https://127.0.0.1:{server.port}/absent.bin",
             )  # fmt: skip
         )
         assert result.returncode == 1
@@ -190,10 +229,19 @@ def test_path_outside_the_served_folder_is_not_served(
     server = aioquic_server("--alpn", "h3")
     result = run(
         aioquic_argv(
-            "client", "--port", str(server.port), "--download-dir", str(tmp_path / "dl"),
-            "--ca-file", str(certificates.ca_file), "--alpn", "h3",
-            "--url", f"https://127.0.0.1:{server.port}/../tls/key.pem",
-            "--url", f"https://127.0.0.1:{server.port}/%2e%2e/tls/key.pem",
+            "client",
+            "--port",
+            str(server.port),
+            "--download-dir",
+            str(tmp_path / "dl"),
+            "--ca-file",
+            str(certificates.ca_file),
+            "--alpn",
+            "h3",
+            "--url",
+            f"https://127.0.0.1:{server.port}/../tls/key.pem",
+            "--url",
+            f"https://127.0.0.1:{server.port}/%2e%2e/tls/key.pem",
         )  # fmt: skip
     )
     assert result.returncode == 1
@@ -208,7 +256,17 @@ def test_aioquic_client_downloads_from_ngtcp2_over_h3(
     qlog = tmp_path / "qlog"
     qlog.mkdir()
     result = run(
-        client_argv(server.port, plan, tmp_path / "dl", certificates.ca_file, "--alpn", "h3", "--qlog-dir", str(qlog), "--key-update")
+        client_argv(
+            server.port,
+            plan,
+            tmp_path / "dl",
+            certificates.ca_file,
+            "--alpn",
+            "h3",
+            "--qlog-dir",
+            str(qlog),
+            "--key-update",
+        )
     )
     assert result.returncode == 0, result.stderr
     assert_all_arrived(plan, tmp_path / "dl")
@@ -235,7 +293,16 @@ def test_ngtcp2_client_downloads_from_aioquic(
     downloads.mkdir()
     urls = [f"https://127.0.0.1:{server.port}/{item.name}" for item in plan]
     result = run(
-        ["gtlsclient", "--quiet", "--exit-on-all-streams-close", "--download", str(downloads), "127.0.0.1", str(server.port), *urls]
+        [
+            "gtlsclient",
+            "--quiet",
+            "--exit-on-all-streams-close",
+            "--download",
+            str(downloads),
+            "127.0.0.1",
+            str(server.port),
+            *urls,
+        ]
     )
     assert result.returncode == 0, result.stderr
     assert_all_arrived(plan, downloads)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from panther_base_quic import make_certificates
-
 from conftest import free_udp_port, require_ngtcp2
 from experiments import TRANSFER, run_experiment, service
+from panther_base_quic import make_certificates
 
 FILES = [f"transfer-{size}.bin" for size in TRANSFER]
 
@@ -40,7 +39,10 @@ def test_aioquic_with_ngtcp2_over_h3(server: str, client: str, tmp_path: Path) -
     client_protocol = {"verify_peer": False} if client == "ngtcp2" else {}
     run = run_experiment(
         tmp_path,
-        {"server": service(server, "server", "h3"), "client": service(client, "client", "h3", protocol=client_protocol)},
+        {
+            "server": service(server, "server", "h3"),
+            "client": service(client, "client", "h3", protocol=client_protocol),
+        },
     )
     assert_passed_with(run, "h3")
 
@@ -86,7 +88,12 @@ def test_server_key_not_matching_its_certificate(tmp_path: Path) -> None:
     first = make_certificates(tmp_path / "first", ["127.0.0.1", "localhost"])
     second = make_certificates(tmp_path / "second", ["127.0.0.1", "localhost"])
     server = service(
-        "aioquic", "server", "h3", cert_file=str(first.cert_file), key_file=str(second.key_file), ca_file=str(first.ca_file)
+        "aioquic",
+        "server",
+        "h3",
+        cert_file=str(first.cert_file),
+        key_file=str(second.key_file),
+        ca_file=str(first.ca_file),
     )
     run = run_experiment(tmp_path, {"server": server, "client": service("aioquic", "client", "h3")})
     assert run.verdict == "failed"

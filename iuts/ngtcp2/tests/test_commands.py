@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from panther import ServiceContext, ServiceManagerError, UnsupportedFeatureError
-
 from panther_iut_ngtcp2 import Ngtcp2Config, Ngtcp2ServiceManager
 
 COMMON = {
@@ -46,15 +45,26 @@ def test_client_command(tmp_path: Path) -> None:
     )
     assert argv[0] == "gtlsclient"
     assert argv[-4:] == ["127.0.0.1", "4711", *urls]
-    for option in ("--exit-on-all-streams-close", "--download=/out/downloads", "--version=0x00000001", "--qlog-dir=/out/qlog"):
+    for option in (
+        "--exit-on-all-streams-close",
+        "--download=/out/downloads",
+        "--version=0x00000001",
+        "--qlog-dir=/out/qlog",
+    ):
         assert option in argv
 
 
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"cipher_suites": ["CHACHA20_POLY1305_SHA256"]}, "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305"),
-        ({"cipher_suites": ["TLS_AES_128_GCM_SHA256", "AES_128_CCM_SHA256"]}, "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-128-CCM"),
+        (
+            {"cipher_suites": ["CHACHA20_POLY1305_SHA256"]},
+            "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305",
+        ),
+        (
+            {"cipher_suites": ["TLS_AES_128_GCM_SHA256", "AES_128_CCM_SHA256"]},
+            "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-128-CCM",
+        ),
         ({"congestion_control": "bbr"}, "--cc=bbr"),
         ({"idle_timeout": 2.5}, "--timeout=2500ms"),
         ({"handshake_timeout": 3.0}, "--handshake-timeout=3000ms"),
@@ -70,7 +80,9 @@ def test_client_options(config: dict[str, object], expected: str, tmp_path: Path
 
 
 def test_server_retry_and_binary_path(tmp_path: Path) -> None:
-    argv = manager("server", tmp_path, retry=True, binary_path="/opt/ngtcp2/server").generate_run_argv("server", **COMMON)
+    argv = manager("server", tmp_path, retry=True, binary_path="/opt/ngtcp2/server").generate_run_argv(
+        "server", **COMMON
+    )
     assert argv[0] == "/opt/ngtcp2/server"
     assert "--validate-addr" in argv
 

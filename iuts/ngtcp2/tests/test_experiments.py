@@ -14,7 +14,6 @@ import pytest
 import yaml
 from panther import ServiceContext, ServiceOutcome
 from panther.testing import require_peer
-
 from panther_iut_ngtcp2 import Ngtcp2Config, Ngtcp2ServiceManager
 
 TRANSFER = [1024, 1048576]

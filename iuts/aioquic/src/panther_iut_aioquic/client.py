@@ -201,7 +201,9 @@ async def fetch_once(
             ) from None
         if client.handshake is None:
             assert client.termination is not None
-            raise TransferFailed(f"handshake with {args.host}:{args.port} failed: {describe_termination(client.termination)}")
+            raise TransferFailed(
+                f"handshake with {args.host}:{args.port} failed: {describe_termination(client.termination)}"
+            )
         if not zero_rtt:
             downloads = [client.fetch(url, path) for url, path in destinations]
         if args.key_update:

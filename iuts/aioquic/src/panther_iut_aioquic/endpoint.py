@@ -67,7 +67,9 @@ def parse_version(text: str) -> int:
         return int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
         names = ", ".join(VERSION_NAMES)
-        raise argparse.ArgumentTypeError(f"{text!r} is not a QUIC version (a name: {names}; or hex: 0x00000001)") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a QUIC version (a name: {names}; or hex: 0x00000001)"
+        ) from None
 
 
 def version_label(wire: int) -> str:
@@ -111,7 +113,9 @@ def alpn_list(requested: Sequence[str] | None, *, is_client: bool) -> list[str]:
         return [ALPN_H3, ALPN_HQ] if not is_client else [ALPN_HQ]
     unknown = [alpn for alpn in requested if alpn not in SUPPORTED_ALPNS]
     if unknown:
-        raise Unsupported(f"ALPN {', '.join(unknown)} is not spoken by this endpoint (it speaks {', '.join(SUPPORTED_ALPNS)})")
+        raise Unsupported(
+            f"ALPN {', '.join(unknown)} is not spoken by this endpoint (it speaks {', '.join(SUPPORTED_ALPNS)})"
+        )
     return list(requested)
 
 
@@ -150,7 +154,9 @@ def build_configuration(
     if args.quic_version is not None:
         if args.quic_version not in SUPPORTED_VERSIONS:
             spoken = ", ".join(version_label(v) for v in SUPPORTED_VERSIONS)
-            raise Unsupported(f"QUIC version {version_label(args.quic_version)} is not implemented by aioquic (it speaks {spoken})")
+            raise Unsupported(
+                f"QUIC version {version_label(args.quic_version)} is not implemented by aioquic (it speaks {spoken})"
+            )
         # Only the requested version: a peer that cannot speak it makes the handshake
         # fail, instead of the endpoints quietly agreeing on another one.
         configuration.supported_versions = [args.quic_version]

@@ -17,7 +17,6 @@ from typing import Any
 from aioquic.quic.connection import QuicConnection
 from aioquic.quic.logger import QLOG_VERSION, QuicLogger, QuicLoggerTrace
 
-
 # Triggers of a 1-RTT key update, as opposed to keys installed by the handshake.
 KEY_UPDATE_TRIGGERS = ("local_update", "remote_update")
 

@@ -163,7 +163,9 @@ async def run_server(args: argparse.Namespace) -> int:
         for connection in connections:
             connection.close()
         if connections:
-            await asyncio.wait([asyncio.ensure_future(c.wait_closed()) for c in connections], timeout=SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait(
+                [asyncio.ensure_future(c.wait_closed()) for c in connections], timeout=SHUTDOWN_GRACE_SECONDS
+            )
     finally:
         server.close()
         files.close()

@@ -188,7 +188,11 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
             checks.append(Check(name=name, status="passed", reason=f"completed (ALPN {alpns}; source: ngtcp2 log)"))
         if getattr(self.config, "key_update", False):
             if log.key_phase_one_seen:
-                checks.append(Check(name=f"{outcome.name} key update", status="passed", reason="1-RTT packets with key phase 1 seen"))
+                checks.append(
+                    Check(
+                        name=f"{outcome.name} key update", status="passed", reason="1-RTT packets with key phase 1 seen"
+                    )
+                )
             else:
                 checks.append(
                     Check(
