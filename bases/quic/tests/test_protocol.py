@@ -14,6 +14,7 @@ from panther.config.errors import ConfigError
 from panther.plugins.manifest import manifest_of
 from panther.protocols import TestContext as ProtocolTest
 from panther.services.context import ServiceContext
+from panther.services.outcome import EXIT_UNSUPPORTED, ServiceOutcome
 from panther_base_quic import QUICConfig, QUICProtocol, QUICProtocolConfig
 from panther_base_quic.certificates import CertificateSet
 from panther_base_quic.transfer import file_content
@@ -161,6 +162,26 @@ def test_a_truncated_file_fails_with_the_exact_reason(tmp_path: Path) -> None:
     assert failed.name == "client received transfer-70000.bin"
     assert failed.reason == "transfer-70000.bin is truncated: expected 70000 bytes, received 65536 bytes"
     assert failed.evidence == [str(victim)]
+
+
+def test_a_client_that_cannot_do_the_test_is_not_judged_on_missing_files(tmp_path: Path) -> None:
+    test = _test(tmp_path)
+    QUICProtocol().prepare_test(test)
+    client = test.services["client"].host_output_dir
+    unsupported = ServiceOutcome(
+        name="client",
+        role="client",
+        exit_code=EXIT_UNSUPPORTED,
+        duration=0.1,
+        output_dir=client,
+        stdout=client / "stdout.log",
+        stderr=client / "stderr.log",
+    )
+    names = {check.name for check in QUICProtocol().evaluate_test(test, {"client": unsupported})}
+    assert not any(name.startswith("client ") for name in names)
+    # Without that outcome, the same missing downloads are failures.
+    failed = [check for check in QUICProtocol().evaluate_test(test, {}) if check.status == "failed"]
+    assert len(failed) == len(SIZES)
 
 
 def test_missing_and_corrupted_files_fail(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from panther.config.models import ProtocolConfig
 from panther.plugins.manifest import register_plugin
 from panther.protocols import BaseProtocol, TestContext
 from panther.services.context import ServiceContext
-from panther.services.outcome import Check, ServiceOutcome
+from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 
 from panther_base_quic.__about__ import __version__
 from panther_base_quic.certificates import CertificateSet, make_certificates
@@ -184,12 +184,15 @@ class QUICProtocol(BaseProtocol):
     def evaluate_test(self, test: TestContext, outcomes: Mapping[str, ServiceOutcome]) -> list[Check]:
         services = self._quic_services(test)
         plan = self._transfer_plan(test, services)
+        # A service that never ran, or said it cannot do what the test asks, is
+        # judged by its own exit check; missing files would only repeat it as a failure.
+        judged = [service for service in services if not _did_not_take_part(outcomes.get(service.name))]
         checks: list[Check] = []
-        for service in services:
+        for service in judged:
             if service.role == "client":
                 downloads = service.host_output_dir / "downloads"
                 checks.extend(check_download(service.name, item, downloads) for item in plan)
-        for service in services:
+        for service in judged:
             checks.extend(self._handshake_checks(test, service))
         return checks
 
@@ -281,3 +284,7 @@ class QUICProtocol(BaseProtocol):
             reason=f"the qlog records no chosen ALPN ({self._source(evidence)})",
             evidence=files,
         )
+
+
+def _did_not_take_part(outcome: ServiceOutcome | None) -> bool:
+    return outcome is not None and (outcome.exit_code == EXIT_UNSUPPORTED or outcome.start_error is not None)

@@ -22,10 +22,15 @@ def file_name(size: int) -> str:
     return f"transfer-{size}.bin"
 
 
+_CHUNK = 1 << 20
+
+
 def file_content(size: int, seed: int) -> bytes:
     """The bytes of the file of ``size`` bytes for ``seed``."""
     # A string seed is hashed with SHA-512 by ``random``: stable across runs and versions.
-    return random.Random(f"panther-transfer:{seed}:{size}").randbytes(size)
+    generator = random.Random(f"panther-transfer:{seed}:{size}")
+    # randbytes draws size * 8 bits at once, which overflows from 256 MiB on: go in chunks.
+    return b"".join(generator.randbytes(min(_CHUNK, size - start)) for start in range(0, size, _CHUNK))
 
 
 @dataclass(frozen=True)
