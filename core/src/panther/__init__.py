@@ -60,28 +60,36 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from panther.config.implementation import ImplementationConfig, IUTConfig
-    from panther.config.models import ProtocolConfig
-    from panther.events import (
-        CommandGenerationEvent,
-        Event,
-        EventBus,
-        ExperimentFinishedEvent,
-        ExperimentStartedEvent,
-        ServiceErrorEvent,
-        ServiceExitedEvent,
-        ServiceInitializationEvent,
-        ServicePreparationEvent,
-        ServiceReadyEvent,
-        ServiceStartedEvent,
-        TestFinishedEvent,
-        TestPhaseEvent,
-        TestStartedEvent,
-    )
-    from panther.plugins.manifest import PluginManifest, register_plugin
-    from panther.protocols import BaseProtocol, TestContext
-    from panther.services.context import ServiceContext
-    from panther.services.docker_build import DockerBuilderFactory
-    from panther.services.manager import BaseServiceManager, ServiceManagerError, UnsupportedFeatureError
-    from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
-    from panther.services.readiness import LogLineProbe, ReadinessProbe, TcpConnectProbe, UdpProbe
+    from panther.config.implementation import ImplementationConfig as ImplementationConfig
+    from panther.config.implementation import IUTConfig as IUTConfig
+    from panther.config.models import ProtocolConfig as ProtocolConfig
+    from panther.events import CommandGenerationEvent as CommandGenerationEvent
+    from panther.events import Event as Event
+    from panther.events import EventBus as EventBus
+    from panther.events import ExperimentFinishedEvent as ExperimentFinishedEvent
+    from panther.events import ExperimentStartedEvent as ExperimentStartedEvent
+    from panther.events import ServiceErrorEvent as ServiceErrorEvent
+    from panther.events import ServiceExitedEvent as ServiceExitedEvent
+    from panther.events import ServiceInitializationEvent as ServiceInitializationEvent
+    from panther.events import ServicePreparationEvent as ServicePreparationEvent
+    from panther.events import ServiceReadyEvent as ServiceReadyEvent
+    from panther.events import ServiceStartedEvent as ServiceStartedEvent
+    from panther.events import TestFinishedEvent as TestFinishedEvent
+    from panther.events import TestPhaseEvent as TestPhaseEvent
+    from panther.events import TestStartedEvent as TestStartedEvent
+    from panther.plugins.manifest import PluginManifest as PluginManifest
+    from panther.plugins.manifest import register_plugin as register_plugin
+    from panther.protocols import BaseProtocol as BaseProtocol
+    from panther.protocols import TestContext as TestContext
+    from panther.services.context import ServiceContext as ServiceContext
+    from panther.services.docker_build import DockerBuilderFactory as DockerBuilderFactory
+    from panther.services.manager import BaseServiceManager as BaseServiceManager
+    from panther.services.manager import ServiceManagerError as ServiceManagerError
+    from panther.services.manager import UnsupportedFeatureError as UnsupportedFeatureError
+    from panther.services.outcome import EXIT_UNSUPPORTED as EXIT_UNSUPPORTED
+    from panther.services.outcome import Check as Check
+    from panther.services.outcome import ServiceOutcome as ServiceOutcome
+    from panther.services.readiness import LogLineProbe as LogLineProbe
+    from panther.services.readiness import ReadinessProbe as ReadinessProbe
+    from panther.services.readiness import TcpConnectProbe as TcpConnectProbe
+    from panther.services.readiness import UdpProbe as UdpProbe
