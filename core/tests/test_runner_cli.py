@@ -41,6 +41,19 @@ def test_panther_run_exits_0_when_every_test_passed_and_1_otherwise(tmp_path):
     assert json.loads((output / "results.json").read_text())["verdicts"] == {"passed": 1, "failed": 1}
 
 
+def test_a_relative_output_folder_works_for_services_that_run_in_their_own_folder(tmp_path):
+    # The default `paths.output_dir` is relative: services get absolute paths all the same.
+    experiment = _write(tmp_path, "paths:\n  output_dir: out\ntests:\n" + echo_test("relative"))
+    done = subprocess.run(_panther("run", experiment.name, "-q"), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (output,) = (tmp_path / "out").iterdir()
+    results = json.loads((output / "results.json").read_text())
+    assert results["verdicts"] == {"passed": 1}
+    folders = [service["output_dir"] for test in results["tests"] for service in test["services"]]
+    assert len(folders) == 2
+    assert all(Path(folder).is_absolute() and Path(folder).is_dir() for folder in folders), folders
+
+
 def test_a_mistake_in_the_file_is_a_message_with_exit_code_2(tmp_path):
     path = _write(
         tmp_path, "tests:\n" + echo_test("t", extra="    network_environment: {type: local, host: 8.8.8.8}\n")

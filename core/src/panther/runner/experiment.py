@@ -124,7 +124,10 @@ def run_experiment(
         raise ConfigError(message="--jobs must be at least 1", expected="an integer >= 1", found=str(jobs))
     tests = select_tests(experiment, test_filter)
     settings = experiment.config
-    output_dir = create_output_dir(output_root or Path(settings.paths.output_dir), experiment.name)
+    # Absolute: every service runs in its own folder, so a relative path given to
+    # it would point somewhere else.
+    root = (output_root or Path(settings.paths.output_dir)).resolve()
+    output_dir = create_output_dir(root, experiment.name)
     run_id = uuid.uuid4().hex
     (output_dir / "resolved-config.json").write_bytes(
         msgspec.json.format(msgspec.json.encode(_resolved_config(experiment)), indent=2)
