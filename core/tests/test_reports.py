@@ -71,6 +71,8 @@ def test_summary_is_a_table_with_reasons_and_relative_evidence(tmp_path):
     assert "| breaks | error | 1/1 | client start: binary not found: /nonexistent/program |" in summary
     assert "- **failed** `client exit`: client exited with 3" in summary
     assert "  - evidence: `fails/client/stderr.log`" in summary
+    (ok_line,) = [line for line in summary.splitlines() if line.startswith("- **ok**: ")]
+    assert "client exit (passed: exited with 0)" in ok_line
 
 
 def test_resolved_config_records_the_decoded_plugin_blocks(tmp_path):

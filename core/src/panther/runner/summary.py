@@ -1,7 +1,8 @@
 """``summary.md``: the report a person reads first.
 
 A table of tests (verdict, failures over iterations, reason, duration), then the
-failed checks with their evidence, then the metrics when they were collected.
+failed checks with their evidence, what the passed tests checked, then the
+metrics when they were collected.
 """
 
 from __future__ import annotations
@@ -71,6 +72,16 @@ def render_summary(
                 lines.append(f"- **{check.status}** `{check.name}`: {check.reason}")
                 lines += [f"  - evidence: `{_relative(path, output_dir)}`" for path in check.evidence]
             lines.append("")
+
+    passing = [result for result in results if result.verdict == "passed"]
+    if passing:
+        # A pass is only as good as what was checked: say what that was.
+        lines += ["", "## What the passed tests checked", ""]
+        for result in passing:
+            checks = "; ".join(
+                f"{check.name} ({check.status}{': ' + check.reason if check.reason else ''})" for check in result.checks
+            )
+            lines.append(f"- **{result.label}**: {checks}")
 
     if metrics:
         lines += ["", "## Metrics", "", "| test | " + " | ".join(PHASES) + " |", "|---" * (len(PHASES) + 1) + "|"]
