@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from msgspec import Meta
 from panther.config.implementation import ImplementationConfig
 
 
@@ -12,7 +15,7 @@ class MinipConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=True
     generated outside a test); inside a test the environment's address wins.
     """
 
-    port: int | None = None
+    port: Annotated[int, Meta(ge=1, le=65535)] | None = None
     host: str | None = None
     # Seconds a client waits for each PONG before counting the PING as lost.
-    reply_timeout: float = 1.0
+    reply_timeout: Annotated[float, Meta(gt=0.0, le=3600.0)] = 1.0

@@ -35,5 +35,3 @@ class PingPongConfig(MinipConfig, kw_only=True, forbid_unknown_fields=True):
     # Client: seconds between two PINGs. How many PINGs and how large they are belong
     # to the test (the ``protocol:`` block); the deadline of each PONG is ``reply_timeout``.
     interval: Seconds = 0.05
-    # The base's deadline of each PONG, here bounded: a deadline of 0 or less means nothing.
-    reply_timeout: Annotated[float, Meta(gt=0.0, le=3600.0)] = 1.0
