@@ -1,5 +1,8 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
+``run_panther`` runs an experiment through the real ``panther run`` command and
+reads back what it recorded.
+
 ``PANTHER_REQUIRE_PEERS`` lists the peers a test run must have (``1`` or ``all``:
 every peer). A test that needs an absent peer skips with the reason, unless the
 peer is required: then it fails, so that CI cannot turn green by skipping.
@@ -7,7 +10,13 @@ peer is required: then it fails, so that CI cannot turn green by skipping.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 
 def peer_required(peer: str) -> bool:
@@ -25,3 +34,79 @@ def require_peer(peer: str, available: bool, how_to_get: str) -> None:
     if peer_required(peer):
         pytest.fail(f"{message} (required by PANTHER_REQUIRE_PEERS)")
     pytest.skip(message)
+
+
+@dataclass
+class RecordedTest:
+    """One test iteration of a run, as ``results.json`` records it."""
+
+    name: str
+    verdict: str
+    reason: str
+    output_dir: Path
+    checks: dict[str, dict[str, Any]]
+
+    def not_passed(self) -> list[str]:
+        """Every check that did not pass, as ``name: status: reason`` lines."""
+        return [
+            f"{name}: {check['status']}: {check['reason']}"
+            for name, check in self.checks.items()
+            if check["status"] != "passed"
+        ]
+
+
+@dataclass
+class ExperimentRun:
+    """What one ``panther run`` did: its exit code, its console output and its results."""
+
+    exit_code: int
+    output: str
+    output_dir: Path
+    results: dict[str, Any]
+
+    @property
+    def tests(self) -> list[RecordedTest]:
+        return [
+            RecordedTest(
+                name=test["name"],
+                verdict=test["verdict"],
+                reason=test["reason"],
+                output_dir=self.output_dir / test["output_dir"],
+                checks={check["name"]: check for check in test["checks"]},
+            )
+            for test in self.results["tests"]
+        ]
+
+    def test(self, name: str | None = None) -> RecordedTest:
+        """The test called ``name``, or the only test of the run."""
+        tests = self.tests if name is None else [test for test in self.tests if test.name == name]
+        if len(tests) != 1:
+            raise LookupError(f"expected one test named {name!r}, found {len(tests)}")
+        return tests[0]
+
+
+def run_panther(experiment: dict[str, Any] | str, folder: Path, *, timeout: float = 600) -> ExperimentRun:
+    """Write ``experiment`` (a document, or YAML text) into ``folder`` and run it through
+    the real ``panther run`` command, in a process of its own, as a user would."""
+    path = folder / "experiment.yaml"
+    # JSON is YAML: a document needs no YAML writer.
+    path.write_text(experiment if isinstance(experiment, str) else json.dumps(experiment, indent=1))
+    out = folder / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(out)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    runs = list(out.glob("*/results.json"))
+    if len(runs) != 1:
+        raise AssertionError(
+            f"panther run wrote no results.json (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return ExperimentRun(
+        exit_code=done.returncode,
+        output=done.stdout + done.stderr,
+        output_dir=runs[0].parent,
+        results=json.loads(runs[0].read_text()),
+    )

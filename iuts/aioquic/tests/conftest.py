@@ -9,7 +9,6 @@ when the test ends.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from panther.testing import require_peer
 from panther_base_quic import CertificateSet, make_certificates, version_negotiation_probe
+from panther_base_quic.testing import require_ngtcp2
 from panther_base_quic.transfer import TransferFile, transfer_plan, write_files
 
 SIZES = (1024, 65536, 1048576)
@@ -125,11 +124,6 @@ def aioquic_server(servers: list[Server], certificates: CertificateSet, www: Pat
         return server
 
     return start
-
-
-def require_ngtcp2() -> None:
-    available = shutil.which("gtlsserver") is not None and shutil.which("gtlsclient") is not None
-    require_peer("ngtcp2", available, "install Debian's ngtcp2-server and ngtcp2-client (gtlsserver, gtlsclient)")
 
 
 @pytest.fixture

@@ -285,7 +285,7 @@ def test_ngtcp2_speaks_no_hq_interop(
 def test_ngtcp2_client_downloads_from_aioquic(
     aioquic_server, certificates: CertificateSet, plan: list[TransferFile], tmp_path: Path
 ) -> None:
-    from conftest import require_ngtcp2
+    from panther_base_quic.testing import require_ngtcp2
 
     require_ngtcp2()
     server = aioquic_server()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import free_udp_port, require_ngtcp2
+from conftest import free_udp_port
 from experiments import TRANSFER, run_experiment, service
 from panther_base_quic import make_certificates
+from panther_base_quic.testing import require_ngtcp2
 
 FILES = [f"transfer-{size}.bin" for size in TRANSFER]
 

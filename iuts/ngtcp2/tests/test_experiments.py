@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from panther import ServiceContext, ServiceOutcome
-from panther.testing import require_peer
+from panther.testing import RecordedTest
+from panther_base_quic.testing import quic_service, require_ngtcp2, run_pair
 from panther_iut_ngtcp2 import Ngtcp2Config, Ngtcp2ServiceManager
 
 TRANSFER = [1024, 1048576]
@@ -21,49 +18,24 @@ TRANSFER = [1024, 1048576]
 
 @pytest.fixture(autouse=True)
 def _programs() -> None:
-    available = shutil.which("gtlsserver") is not None and shutil.which("gtlsclient") is not None
-    require_peer("ngtcp2", available, "install Debian's ngtcp2-server and ngtcp2-client")
+    require_ngtcp2()
 
 
-def run(tmp_path: Path, client_keys: dict[str, Any]) -> dict[str, Any]:
-    def service(role: str, keys: dict[str, Any]) -> dict[str, Any]:
-        protocol: dict[str, Any] = {"name": "quic", "role": role, "alpn": "h3", "transfer": TRANSFER}
-        if role == "client":
-            protocol.update(target="server", verify_peer=False)
-        return {"implementation": {"name": "ngtcp2", "type": "iut", **keys}, "protocol": protocol}
-
-    document = {
-        "tests": [
-            {
-                "name": "t",
-                "network_environment": {"type": "local"},
-                "services": {"server": service("server", {}), "client": service("client", client_keys)},
-                "timeout": 60,
-            }
-        ]
-    }
-    path = tmp_path / "experiment.yaml"
-    path.write_text(yaml.safe_dump(document))
-    subprocess.run(
-        [sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(tmp_path / "out")],
-        capture_output=True,
-        timeout=180,
-    )
-    (results,) = (tmp_path / "out").glob("*/results.json")
-    test: dict[str, Any] = json.loads(results.read_text())["tests"][0]
-    test["checks"] = {check["name"]: check for check in test["checks"]}
-    return test
+def run(tmp_path: Path, client_keys: dict[str, Any]) -> RecordedTest:
+    server = quic_service("ngtcp2", "server", "h3", transfer=TRANSFER)
+    client = quic_service("ngtcp2", "client", "h3", transfer=TRANSFER, protocol={"verify_peer": False}, **client_keys)
+    return run_pair(tmp_path, server, client, timeout=60).test()
 
 
 def test_ngtcp2_to_ngtcp2_with_key_update(tmp_path: Path) -> None:
     test = run(tmp_path, {"key_update": True, "cipher_suites": ["CHACHA20_POLY1305_SHA256"]})
-    assert test["verdict"] == "passed", test["reason"]
-    checks = test["checks"]
+    assert test.verdict == "passed", test.reason
+    checks = test.checks
     assert checks["client handshake"]["status"] == "passed"
     assert checks["client key update"]["status"] == "passed"
     assert "'h3' was chosen" in checks["client ALPN"]["reason"]
     assert checks["server QUIC version"]["status"] == "passed"
-    keylog = Path(test["output_dir"]) / "client" / "keys.log"
+    keylog = test.output_dir / "client" / "keys.log"
     assert "CLIENT_TRAFFIC_SECRET_0" in keylog.read_text()
 
 
