@@ -284,23 +284,24 @@ def test_teardown_removes_everything_even_when_the_test_is_abandoned(
         experiment=experiment,
         run_id=run_id,
     )
-    contexts = environment.plan(test)
-    resolved = test.services["server"]
-    manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
-    running = environment.start(
-        ServiceLaunch(
-            name="server",
-            role="server",
-            argv=manager.generate_run_argv(role="server"),
-            env={},
-            context=contexts["server"],
-            manager=manager,
+    try:
+        contexts = environment.plan(test)
+        resolved = test.services["server"]
+        manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
+        running = environment.start(
+            ServiceLaunch(
+                name="server",
+                role="server",
+                argv=manager.generate_run_argv(role="server"),
+                env={},
+                context=contexts["server"],
+                manager=manager,
+            )
         )
-    )
-    assert running.poll() is None
-    assert leftovers(docker_client, run_id) != []
-
-    environment.teardown()
+        assert running.poll() is None
+        assert leftovers(docker_client, run_id) != []
+    finally:
+        environment.teardown()
     environment.teardown()  # safe twice
 
     assert leftovers(docker_client, run_id) == []
@@ -460,3 +461,73 @@ def test_tests_side_by_side_get_networks_of_their_own(docker_client: Any, base_i
     ]
     assert subnets[0] != subnets[1]
     assert leftovers(docker_client, run_id) == []
+
+
+PROBE_MANAGER = """
+from panther.services.manager import BaseServiceManager
+
+
+class ProbeEchoManager(BaseServiceManager):
+    def _get_implementation_name(self):
+        return "probe_echo"
+
+    def _get_binary_name(self):
+        return "python3"
+
+    def _get_executable(self, **kwargs):
+        return ["python3", "-m", "panther_probe_echo.server"]
+
+    def _get_server_specific_args(self, **kwargs):
+        return [kwargs["host"], str(kwargs["port"])]
+"""
+
+
+def test_a_python_distribution_without_dockerfile_runs_from_its_wheels(
+    docker_client: Any, base_image: str, tmp_path: Path
+) -> None:
+    import importlib
+    import sys
+
+    from panther.docker_implementation_images import implementation_image
+
+    project = tmp_path / "probe-echo"
+    package = project / "src" / "panther_probe_echo"
+    package.mkdir(parents=True)
+    # The manager lives apart from the server so that the container, which runs only
+    # the server, needs no other distribution: the wheels are this project's alone.
+    (package / "__init__.py").write_text("")
+    (package / "manager.py").write_text(PROBE_MANAGER)
+    (package / "server.py").write_text(ECHO_SERVER)
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "panther-probe-echo"\nversion = "0.1"\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["src/panther_probe_echo"]\n'
+    )
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    sys.path.insert(0, str(site))
+    try:
+        manager_class = importlib.import_module("panther_probe_echo.manager").ProbeEchoManager
+        run_id = f"test-{uuid.uuid4().hex[:12]}"
+        test = echo_test("wheels", EchoClient)
+        test.services["server"] = service("server", "server", manager_class)
+        result = run_test(test, tmp_path / "run", run_id, base_image)
+
+        assert verdict(result["checks"]) == "passed", result["checks"]
+        image = yaml.safe_load((tmp_path / "run" / COMPOSE_FILE).read_text())["services"]["server"]["image"]
+        assert image.startswith("panther/probe_echo:")
+        # Rebuilt wheels of unchanged sources give the same image: nothing is built again.
+        log = tmp_path / "again.log"
+        assert implementation_image(manager_class(), base_image=base_image, build=False, log_path=log) == image
+        docker_client.images.remove(image, force=True)
+        assert leftovers(docker_client, run_id) == []
+    finally:
+        sys.path.remove(str(site))
+        sys.modules.pop("panther_probe_echo.manager", None)
+        sys.modules.pop("panther_probe_echo", None)

@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,7 +68,7 @@ def implementation_image(manager: BaseServiceManager, *, base_image: str, build:
         digest = hashlib.sha256(dockerfile.encode())
         digest.update(json.dumps(buildargs, sort_keys=True).encode())
         for wheel in sorted((context / "wheels").glob("*.whl")):
-            digest.update(wheel.read_bytes())
+            digest.update(_wheel_content(wheel))
         tag = f"panther/{_tag_name(name)}:{digest.hexdigest()[:16]}"
         if image_exists(tag):
             return tag
@@ -135,10 +136,17 @@ def _owning_distribution(
         module_file = Path(inspect.getfile(manager_class)).resolve()
     except (TypeError, OSError):
         return None
+    top = manager_class.__module__.split(".")[0]
     for dist in dists:
         folder = _source_folder(dist)
         if folder is not None and module_file.is_relative_to(folder):
-            return dist
+            # Inside the project folder is not enough (its tests live there too):
+            # the module must belong to a package the project ships.
+            parts = module_file.relative_to(folder).parts
+            if parts[:1] == ("src",):
+                parts = parts[1:]
+            if parts[:1] in ((top,), (f"{top}.py",)):
+                return dist
         for file in dist.files or []:
             if file.suffix == ".py" and Path(str(dist.locate_file(file))).resolve() == module_file:
                 return dist
@@ -156,6 +164,16 @@ def _source_folder(dist: importlib.metadata.Distribution) -> Path | None:
         return None
     folder = Path(unquote(parsed.path))
     return folder.resolve() if (folder / "pyproject.toml").is_file() else None
+
+
+def _wheel_content(wheel: Path) -> bytes:
+    """What a wheel holds, for the image digest: its name and its RECORD (a hash per file).
+
+    The archive's own bytes change with every build (timestamps), its RECORD does not.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        records = sorted(name for name in archive.namelist() if name.endswith(".dist-info/RECORD"))
+        return wheel.name.encode() + b"".join(archive.read(name) for name in records)
 
 
 def _normal(name: str) -> str:
