@@ -147,9 +147,7 @@ def types(session: nox.Session) -> None:
     _everything(session)
     session.install("mypy>=1.10", "types-PyYAML")
     session.run("mypy", "--strict", "core/src/panther")
-    plugin_packages = [
-        str(d.folder / "src") for name, d in DISTRIBUTIONS.items() if name != "panther-harness"
-    ]
+    plugin_packages = [str(d.folder / "src") for name, d in DISTRIBUTIONS.items() if name != "panther-harness"]
     if plugin_packages:
         session.run("mypy", *plugin_packages)
 

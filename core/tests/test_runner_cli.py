@@ -44,7 +44,9 @@ def test_panther_run_exits_0_when_every_test_passed_and_1_otherwise(tmp_path):
 def test_a_relative_output_folder_works_for_services_that_run_in_their_own_folder(tmp_path):
     # The default `paths.output_dir` is relative: services get absolute paths all the same.
     experiment = _write(tmp_path, "paths:\n  output_dir: out\ntests:\n" + echo_test("relative"))
-    done = subprocess.run(_panther("run", experiment.name, "-q"), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        _panther("run", experiment.name, "-q"), cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     (output,) = (tmp_path / "out").iterdir()
     results = json.loads((output / "results.json").read_text())

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from panther.testing import require_peer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +26,7 @@ EXTERNAL_PEERS = {
 
 def _implementations(example: Path) -> set[str]:
     document = yaml.safe_load(example.read_text())
-    return {
-        service["implementation"]["name"]
-        for test in document["tests"]
-        for service in test["services"].values()
-    }
+    return {service["implementation"]["name"] for test in document["tests"] for service in test["services"].values()}
 
 
 def _panther(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,9 +9,10 @@ implementation runs; protocol plugins own what the test exchanges.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal
 
 from panther.config.models import ProtocolConfig
 from panther.services.context import ServiceContext

@@ -7,7 +7,8 @@ plugin cannot silently claim a different name or kind than its distribution says
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import msgspec
 

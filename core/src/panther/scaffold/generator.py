@@ -140,7 +140,9 @@ def default_directory(spec: PluginSpec, cwd: Path) -> Path:
 
 
 def _template(name: str) -> Template:
-    return Template(resources.files("panther.scaffold").joinpath("templates").joinpath(name).read_text(encoding="utf-8"))
+    return Template(
+        resources.files("panther.scaffold").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
+    )
 
 
 def _inheritance_tree(spec: PluginSpec, chain: Inheritance, manager: str) -> str:

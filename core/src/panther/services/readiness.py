@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import socket
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 class ReadinessProbe(ABC):

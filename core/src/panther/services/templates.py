@@ -30,7 +30,7 @@ def render_command(template: Path, context: dict[str, Any]) -> list[str]:
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         finalize=_quote,
-        autoescape=False,
+        autoescape=False,  # noqa: S701 - shell commands, not HTML: finalize quotes every value
         keep_trailing_newline=False,
     )
     try:
