@@ -158,7 +158,7 @@ def test_plugins_can_be_disabled_by_flag_and_by_environment(site: PluginSite) ->
 @pytest.mark.parametrize("command", ["run", "validate"])
 def test_a_missing_experiment_file_is_a_user_error(command: str, tmp_path: Path) -> None:
     result = panther(command, str(tmp_path / "nowhere.yaml"))
-    assert_user_error(result, "nowhere.yaml", "no such experiment file")
+    assert_user_error(result, "nowhere.yaml", "no such file")
 
 
 def test_validate_accepts_a_correct_file(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -356,6 +357,17 @@ def base_image(docker_client: Any) -> str:
     if not base_image_exists(tag) and (shutil.which("debootstrap") is None or os.geteuid() != 0):
         require_peer("docker", False, f"{tag} is absent and making it needs debootstrap, run as root")
     return build_base_image(tag)
+
+
+def test_the_cli_makes_or_reuses_the_base_image(docker_client: Any, base_image: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "panther", "docker", "base-image", "--tag", base_image],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{base_image}: {docker_client.images.get(base_image).id}"
 
 
 def test_base_image_is_reused_and_runs_python(docker_client: Any, base_image: str) -> None:

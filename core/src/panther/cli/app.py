@@ -46,7 +46,9 @@ app = typer.Typer(help=_APP_HELP, **_TYPER_SETTINGS)  # type: ignore[arg-type]
 plugins_app = typer.Typer(help="Inspect installed plugins.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 app.add_typer(plugins_app, name="plugins")
+docker_app = typer.Typer(help="Docker images for the docker_compose environment.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 app.add_typer(new_app, name="new")
+app.add_typer(docker_app, name="docker")
 
 
 @dataclass
@@ -64,12 +66,13 @@ def fail(message: str) -> NoReturn:
 def _user_errors() -> Iterator[None]:
     """Turn configuration, plugin and scaffold errors into a message and exit code 2."""
     from panther.config.errors import ConfigError
+    from panther.docker_engine import DockerBuildError, DockerUnavailableError
     from panther.plugins.registry import PluginError
     from panther.scaffold.errors import ScaffoldError
 
     try:
         yield
-    except (ConfigError, PluginError, ScaffoldError) as error:
+    except (ConfigError, PluginError, ScaffoldError, DockerBuildError, DockerUnavailableError) as error:
         fail(str(error))
 
 
@@ -81,12 +84,6 @@ def _registry(ctx: typer.Context) -> PluginRegistry:
     for name in registry.unmatched_disabled():
         typer.echo(f"panther: warning: no installed plugin is named {name!r}: nothing to disable", err=True)
     return registry
-
-
-def _experiment_file(path: Path) -> Path:
-    if not path.is_file():
-        fail(f"{path}: no such experiment file" if not path.exists() else f"{path}: not a file")
-    return path
 
 
 def _show_version(value: bool) -> None:
@@ -125,13 +122,12 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on the console.")] = False,
 ) -> None:
     """Run an experiment: exit code 0 when every test passed, 1 otherwise."""
-    path = _experiment_file(file)
     with _user_errors():
         from panther.config.loader import load_experiment
         from panther.runner.experiment import run_experiment
 
         registry = _registry(ctx)
-        experiment = load_experiment(path, registry)
+        experiment = load_experiment(file, registry)
         result = run_experiment(
             experiment,
             registry=registry,
@@ -151,13 +147,12 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
 ) -> None:
     """Check an experiment file and the plugins it names, without running it."""
-    path = _experiment_file(file)
     with _user_errors():
         from panther.config.loader import load_experiment
 
-        experiment = load_experiment(path, _registry(ctx))
+        experiment = load_experiment(file, _registry(ctx))
     names = ", ".join(test.name for test in experiment.tests)
-    typer.echo(f"{path}: valid ({len(experiment.tests)} test(s): {names})")
+    typer.echo(f"{file}: valid ({len(experiment.tests)} test(s): {names})")
 
 
 @app.command()
@@ -238,6 +233,28 @@ def new_tester(
 ) -> None:
     """Write a new tester plugin distribution (entry-point group panther.tester)."""
     _new("tester", name, protocol, language, directory)
+
+
+@docker_app.command("base-image")
+def docker_base_image(
+    tag: Annotated[str | None, typer.Option("--tag", help="Image name (default: docker.base_image's default).")] = None,
+    mirror: Annotated[str | None, typer.Option("--mirror", help="Debian mirror (default: the one apt uses).")] = None,
+    package: Annotated[
+        list[str] | None, typer.Option("--package", help="Extra Debian package to include (repeatable).")
+    ] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Make it again even if it exists.")] = False,
+) -> None:
+    """Make the base image locally (debootstrap, then docker import): no registry is needed."""
+    with _user_errors():
+        from panther.docker_images import BASE_PACKAGES, DEFAULT_BASE_IMAGE, build_base_image
+
+        image = build_base_image(
+            tag or DEFAULT_BASE_IMAGE,
+            mirror=mirror,
+            packages=[*BASE_PACKAGES, *(package or [])],
+            rebuild=rebuild,
+        )
+    typer.echo(f"{tag or DEFAULT_BASE_IMAGE}: {image}")
 
 
 def main(argv: list[str] | None = None) -> None:
