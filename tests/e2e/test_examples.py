@@ -29,6 +29,37 @@ def _implementations(example: Path) -> set[str]:
     return {service["implementation"]["name"] for test in document["tests"] for service in test["services"].values()}
 
 
+def _uses_docker(example: Path) -> bool:
+    document = yaml.safe_load(example.read_text())
+    return any(test.get("network_environment", {}).get("type") == "docker_compose" for test in document["tests"])
+
+
+def _docker_ready() -> None:
+    """The engine answers and the base image exists (made here when it can be)."""
+    from panther.docker_engine import DockerUnavailableError, connect
+    from panther.docker_images import DEFAULT_BASE_IMAGE, base_image_exists, build_base_image
+
+    try:
+        connect()
+    except DockerUnavailableError as exc:
+        require_peer("docker", False, str(exc))
+    if not base_image_exists(DEFAULT_BASE_IMAGE):
+        require_peer("docker", shutil.which("debootstrap") is not None, "install debootstrap to make the base image")
+        build_base_image(DEFAULT_BASE_IMAGE)
+
+
+def _left_behind(run_id: str) -> list[str]:
+    """Containers and networks labelled with the run: none may outlive it."""
+    from panther.docker_engine import connect
+    from panther.environments.docker_compose import RUN_LABEL
+
+    client = connect()
+    label = {"label": f"{RUN_LABEL}={run_id}"}
+    return [c.name for c in client.containers.list(all=True, filters=label)] + [
+        n.name for n in client.networks.list(filters=label)
+    ]
+
+
 def _panther(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "panther", *args], cwd=cwd, capture_output=True, text=True, timeout=900
@@ -47,6 +78,8 @@ def test_example_runs_and_passes(example: Path, tmp_path: Path) -> None:
         if implementation in EXTERNAL_PEERS:
             binary, how = EXTERNAL_PEERS[implementation]
             require_peer(implementation, shutil.which(binary) is not None, how)
+    if _uses_docker(example):
+        _docker_ready()
     result = _panther("run", str(example), "--output-dir", str(tmp_path / "out"), cwd=tmp_path)
     runs = list((tmp_path / "out").glob("*/results.json"))
     assert len(runs) == 1, f"no results.json written\n{result.stdout}\n{result.stderr}"
@@ -54,3 +87,5 @@ def test_example_runs_and_passes(example: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, f"{example.name} did not pass:\n{json.dumps(results, indent=1)[:4000]}"
     assert (runs[0].parent / "summary.md").is_file()
     assert (runs[0].parent / "junit.xml").is_file()
+    if _uses_docker(example):
+        assert not _left_behind(results["run_id"]), "containers or networks of the run were left behind"
