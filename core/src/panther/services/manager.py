@@ -227,7 +227,7 @@ class BaseServiceManager(ABC):
         return candidate if candidate.is_file() else None
 
     def _render_template(self, template: Path, arguments: dict[str, Any]) -> list[str]:
-        from panther.services.templates import render_command
+        from panther.services.templates import CommandTemplateError, render_command
 
         context = {
             "binary_name": self._get_binary_name(),
@@ -235,4 +235,7 @@ class BaseServiceManager(ABC):
             "extra_args": [],
             **arguments,
         }
-        return render_command(template, context)
+        try:
+            return render_command(template, context)
+        except CommandTemplateError as exc:
+            raise ServiceManagerError(f"{self._get_implementation_name()}: command template {exc}") from exc

@@ -35,6 +35,13 @@ def render_command(template: Path, context: dict[str, Any]) -> list[str]:
     )
     try:
         rendered = environment.from_string(source).render(**context)
-    except jinja2.UndefinedError as exc:
-        raise jinja2.UndefinedError(f"{template.name}: {exc}") from exc
-    return shlex.split(rendered, comments=False, posix=True)
+        return shlex.split(rendered, comments=False, posix=True)
+    except jinja2.TemplateError as exc:
+        where = f" line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise CommandTemplateError(f"{template.name}{where}: {exc}") from exc
+    except ValueError as exc:  # shlex: an unbalanced quote written in the template itself
+        raise CommandTemplateError(f"{template.name}: the rendered command does not split into words: {exc}") from exc
+
+
+class CommandTemplateError(Exception):
+    """A command template that cannot be rendered: a plugin's mistake, named in the message."""
