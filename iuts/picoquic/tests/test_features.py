@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import msgspec
-from panther_base_quic import QUIC_FEATURES
+from panther_base_quic.option_table import table_disagreements
 from panther_iut_picoquic import PicoquicConfig, PicoquicServiceManager
-from panther_iut_picoquic.options import FEATURES, OPTION_KEYS, OPTIONS
+from panther_iut_picoquic.options import FEATURES, OPTIONS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-PROTOCOL_ARGUMENTS = {
-    "www_dir",
-    "urls",
-    "download_dir",
-    "alpn",
-    "quic_version",
-    "verify_peer",
-    "qlog_dir",
-    "keylog_file",
-}
 
 
 def test_supported_features_come_from_the_feature_table() -> None:
@@ -35,23 +24,5 @@ def test_supported_features_come_from_the_feature_table() -> None:
     }
 
 
-def test_every_guide_feature_is_answered() -> None:
-    assert set(QUIC_FEATURES) <= set(FEATURES)
-
-
-def test_every_configuration_key_is_in_the_option_table() -> None:
-    config_keys = {field.name for field in msgspec.structs.fields(PicoquicConfig)} - {"name", "type"}
-    assert config_keys == {option.key for option in OPTIONS if option.source == "implementation"}
-    assert {option.key for option in OPTIONS if option.source == "protocol"} == PROTOCOL_ARGUMENTS
-
-
-def test_every_option_either_maps_to_a_flag_or_says_why_not() -> None:
-    for option in OPTIONS:
-        assert option.server or option.client or option.note, option.key
-
-
-def test_readme_documents_every_key_and_feature() -> None:
-    text = README.read_text()
-    missing = [key for key in sorted(OPTION_KEYS) if f"`{key}`" not in text]
-    missing += [name for name in sorted(FEATURES) if f"`{name}`" not in text]
-    assert not missing, f"README.md does not mention {missing}"
+def test_the_tables_the_schema_and_the_readme_agree() -> None:
+    assert table_disagreements(PicoquicConfig, OPTIONS, FEATURES, README) == []

@@ -14,6 +14,7 @@ from panther.plugins.manifest import register_plugin
 from panther.services.manager import ServiceManagerError
 from panther.services.outcome import Check, ServiceOutcome
 from panther_base_quic import BaseQUICServiceManager
+from panther_base_quic.option_table import capabilities, supported_features
 
 from panther_iut_picoquic import commands
 from panther_iut_picoquic.__about__ import __version__
@@ -38,7 +39,7 @@ HOW_TO_GET = (
     version=__version__,
     description="picoquic (QUIC, C): picoquicdemo as server and client",
     supported_protocols=["quic"],
-    capabilities=sorted(name for name, feature in FEATURES.items() if feature.supported),
+    capabilities=capabilities(FEATURES),
 )
 class PicoquicServiceManager(BaseQUICServiceManager):
     """Runs ``picoquicdemo`` as a QUIC server or client."""
@@ -83,7 +84,7 @@ class PicoquicServiceManager(BaseQUICServiceManager):
         self.binary = found
 
     def get_supported_features(self) -> dict[str, bool]:
-        return {name: feature.supported for name, feature in FEATURES.items()}
+        return supported_features(FEATURES)
 
     def generate_dockerfile_content(self) -> str:
         return dockerfile(self.config)

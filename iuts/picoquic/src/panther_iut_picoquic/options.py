@@ -9,20 +9,9 @@ how; ``get_supported_features()`` is derived from it, and the README shows both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 
-
-@dataclass(frozen=True)
-class Option:
-    """One key, where it comes from, and the picoquicdemo option per role."""
-
-    key: str
-    source: str  # "implementation" (the plugin's config) or "protocol" (the quic plugin)
-    server: str | None
-    client: str | None
-    note: str = ""
-
+from panther_base_quic.option_table import Feature, Option
 
 OPTIONS: tuple[Option, ...] = (
     Option("port", "implementation", "-p PORT", "positional PORT", "the test's port wins when it decides one"),
@@ -51,14 +40,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("qlog_dir", "protocol", "-q DIR", "-q DIR"),
     Option("keylog_file", "protocol", "-8", "-8", "and SSLKEYLOGFILE in the environment"),
 )
-
-OPTION_KEYS = frozenset(option.key for option in OPTIONS)
-
-
-@dataclass(frozen=True)
-class Feature:
-    supported: bool
-    how: str
 
 
 FEATURES = MappingProxyType(

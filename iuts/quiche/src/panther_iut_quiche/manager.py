@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from panther.plugins.manifest import register_plugin
 from panther.services.manager import ServiceManagerError
+from panther_base_quic.option_table import capabilities, supported_features
 from panther_base_rust.quic import RustQUICServiceManager
 
 from panther_iut_quiche import commands
@@ -41,7 +42,7 @@ HOW_TO_GET = (
     version=__version__,
     description="quiche (QUIC, Rust): quiche-server and quiche-client",
     supported_protocols=["quic"],
-    capabilities=sorted(name for name, feature in FEATURES.items() if feature.supported),
+    capabilities=capabilities(FEATURES),
 )
 class QuicheServiceManager(RustQUICServiceManager):
     """Runs ``quiche-server`` or ``quiche-client``."""
@@ -116,7 +117,7 @@ class QuicheServiceManager(RustQUICServiceManager):
         self.binary = found
 
     def get_supported_features(self) -> dict[str, bool]:
-        return {name: feature.supported for name, feature in FEATURES.items()}
+        return supported_features(FEATURES)
 
     def generate_dockerfile_content(self) -> str:
         return dockerfile(self.config.quiche_ref, self.cargo_build_argv())

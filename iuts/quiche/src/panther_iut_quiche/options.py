@@ -9,20 +9,9 @@ and how; ``get_supported_features()`` is derived from it, and the README shows b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 
-
-@dataclass(frozen=True)
-class Option:
-    """One key, where it comes from, and the quiche option per role."""
-
-    key: str
-    source: str  # "implementation" (the plugin's config) or "protocol" (the quic plugin)
-    server: str | None
-    client: str | None
-    note: str = ""
-
+from panther_base_quic.option_table import Feature, Option
 
 OPTIONS: tuple[Option, ...] = (
     Option("port", "implementation", "--listen HOST:PORT", "URL", "the test's port wins when it decides one"),
@@ -52,14 +41,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("qlog_dir", "protocol", "QLOGDIR", "QLOGDIR"),
     Option("keylog_file", "protocol", "SSLKEYLOGFILE", "SSLKEYLOGFILE"),
 )
-
-OPTION_KEYS = frozenset(option.key for option in OPTIONS)
-
-
-@dataclass(frozen=True)
-class Feature:
-    supported: bool
-    how: str
 
 
 FEATURES = MappingProxyType(
