@@ -126,12 +126,13 @@ class LocalRunningService(RunningService):
             self.stopped_by_harness = True
         pgid = self.process.pid
         # Signal the group even when its leader has exited: forked children may remain.
-        if procfs.process_group(pgid):
+        self.process.poll()  # reap the leader if it ended, so it does not count as a member
+        if procfs.group_alive(pgid):
             _signal_group(pgid, signal.SIGTERM)
             deadline = time.monotonic() + grace
             while time.monotonic() < deadline:
                 self.process.poll()
-                if not procfs.process_group(pgid):
+                if not procfs.group_alive(pgid):
                     break
                 self.wait(0.02)
             _signal_group(pgid, signal.SIGKILL)
