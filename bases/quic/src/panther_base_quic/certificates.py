@@ -14,11 +14,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+if TYPE_CHECKING:
+    from cryptography import x509
 
 # Names every server certificate answers to, whatever the services are called:
 # local runs connect by loopback address, people connect by "localhost".
@@ -50,6 +49,8 @@ class CertificateSet:
 
 
 def _subject_alternative_names(names: Iterable[str]) -> x509.SubjectAlternativeName:
+    from cryptography import x509
+
     entries: list[x509.GeneralName] = []
     seen: set[str] = set()
     for name in [*names, *DEFAULT_NAMES]:
@@ -77,6 +78,13 @@ def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
     The server certificate's SANs are ``names`` (typically the test's service names
     and the addresses they are reached at) plus localhost, 127.0.0.1 and ::1.
     """
+    # Imported here: cryptography takes ~80 ms to import, and listing or loading the
+    # plugins that build on this base must not pay for it.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)

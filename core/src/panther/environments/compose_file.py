@@ -10,8 +10,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 # Compose service names allow fewer characters than PANTHER service names.
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 NETWORK_KEY = "test"
@@ -63,4 +61,6 @@ def write_compose_file(
         "# The containers of this test, as PANTHER ran them. Re-run by hand with:\n"
         "#   docker-compose -f docker-compose.yml up --abort-on-container-exit\n"
     )
+    import yaml  # only when a compose file is written: not on the start-up path
+
     path.write_text(header + yaml.safe_dump(document, sort_keys=False, default_flow_style=False))
