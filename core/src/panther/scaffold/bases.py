@@ -41,7 +41,7 @@ PROTOCOL_BASES = {
         "panther_base_http", "BaseHTTPServiceManager", "HTTPConfig", "panther-base-http", 8080, "HTTP"
     ),
     "minip": ProtocolBase(
-        "panther_base_minip", "BaseMinipServiceManager", "MinipConfig", "panther-base-minip", 9999, "MINIP"
+        "panther_base_minip", "BaseMinipServiceManager", "MinipConfig", "panther-base-minip", 4443, "MINIP"
     ),
     "none": ProtocolBase("panther", "BaseServiceManager", "ImplementationConfig", None, 9000, "custom protocol"),
 }
