@@ -133,9 +133,9 @@ def test_quic_v2(aioquic_server, certificates: CertificateSet, plan: list[Transf
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--quic-version", "draft29", "QUIC version draft29 (0xff00001d) is not implemented by aioquic"),
+        ("--quic-version", "draft29", "QUIC version draft29 (0xff00001d) is not supported by aioquic"),
         ("--alpn", "h2", "ALPN h2 is not spoken"),
-        ("--cipher-suites", "AES_128_CCM_SHA256", "cipher suite AES_128_CCM_SHA256 is not implemented"),
+        ("--cipher-suites", "AES_128_CCM_SHA256", "cipher suite AES_128_CCM_SHA256 is not supported"),
     ],
 )
 def test_unsupported_feature_exits_127(

@@ -128,7 +128,7 @@ def cipher_suites(names: Sequence[str] | None) -> list[CipherSuite] | None:
         if key in CIPHER_SUITES:
             chosen.append(CIPHER_SUITES[key])
         elif key in UNSUPPORTED_CIPHER_SUITES:
-            raise Unsupported(f"cipher suite {name} is not implemented by aioquic")
+            raise Unsupported(f"cipher suite {name} is not supported by aioquic")
         else:
             known = ", ".join(CIPHER_SUITES)
             fail(EXIT_USAGE, f"--cipher-suites: {name!r} is not a TLS 1.3 cipher suite (known: {known})")
@@ -155,7 +155,7 @@ def build_configuration(
         if args.quic_version not in SUPPORTED_VERSIONS:
             spoken = ", ".join(version_label(v) for v in SUPPORTED_VERSIONS)
             raise Unsupported(
-                f"QUIC version {version_label(args.quic_version)} is not implemented by aioquic (it speaks {spoken})"
+                f"QUIC version {version_label(args.quic_version)} is not supported by aioquic (it speaks {spoken})"
             )
         # Only the requested version: a peer that cannot speak it makes the handshake
         # fail, instead of the endpoints quietly agreeing on another one.

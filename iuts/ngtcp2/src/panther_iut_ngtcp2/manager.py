@@ -118,7 +118,7 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
         wire = kwargs.get("quic_version_wire")
         if wire is not None and int(wire) not in VERSIONS:
             raise UnsupportedFeatureError(
-                f"ngtcp2: QUIC version {kwargs.get('quic_version')} (0x{int(wire):08x}) is not implemented by "
+                f"ngtcp2: QUIC version {kwargs.get('quic_version')} (0x{int(wire):08x}) is not spoken by "
                 "libngtcp2 0.12 (it implements v1)"
             )
 
