@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from panther.events import EventBus
 
 RUN_LABEL = "org.panther.run"
+#: Debian's nobody:nogroup: who services run as when the harness itself runs as root.
+UNPRIVILEGED_USER = (65534, 65534)
 TEST_LABEL = "org.panther.test"
 #: One value per environment instance (one test iteration): what teardown removes.
 OWNER_LABEL = "org.panther.environment"
@@ -159,7 +161,6 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             used_folders.add(folder)
             directory = self.test_dir / folder
             directory.mkdir(parents=True, exist_ok=True)
-            self._make_writable(directory)
             address = str(next(hosts))
             self._addresses[name] = address
             port = 0
@@ -220,11 +221,22 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         raise ServiceStartError(f"could not create a Docker network for {self._test_name}: {last_error}")
 
     @staticmethod
-    def _make_writable(directory: Path) -> None:
-        # A harness running as root keeps the image's unprivileged user, who must be
-        # able to write into the bind-mounted folder; other users run containers as themselves.
-        if os.geteuid() == 0:
-            directory.chmod(0o777)
+    def _container_user(directory: Path) -> str:
+        """The user a service's container runs as, made the owner of its folder.
+
+        A harness run by a user runs containers as that user. A harness run as root
+        runs them as an unprivileged user (nobody) and hands it the service's
+        folder, so that files made for it with mode 0600 (a private key) stay 0600
+        and are still its own to read, and what it writes is its own.
+        """
+        if os.geteuid() != 0:
+            return f"{os.geteuid()}:{os.getegid()}"
+        uid, gid = UNPRIVILEGED_USER
+        os.chown(directory, uid, gid)
+        for root, folders, files in os.walk(directory):
+            for name in folders + files:
+                os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
+        return f"{uid}:{gid}"
 
     # ------------------------------------------------------------------ start
     def start(self, launch: ServiceLaunch) -> RunningService:
@@ -237,7 +249,7 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         env = {**launch.env, RUN_MARKER: self.run_id}
         volumes = {str(context.host_output_dir.resolve()): {"bind": str(CONTAINER_OUTPUT_DIR), "mode": "rw"}}
         labels = {**self.labels, SERVICE_LABEL: launch.name}
-        user = None if os.geteuid() == 0 else f"{os.geteuid()}:{os.getegid()}"
+        user = self._container_user(context.host_output_dir)
         address = self._addresses[launch.name]
         name = f"{self.network_name}-{folder_name(launch.name)}"[:120]
         endpoint = self.client.api.create_endpoint_config(ipv4_address=address, aliases=[launch.name])
