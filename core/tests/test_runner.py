@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment
 from panther.plugins.registry import PluginRegistry
 from panther.runner.experiment import create_output_dir, run_experiment
+from panther.testing import require_peer
 from runner_support import echo_test, processes_of_run, results_by_label, run_yaml
 
 SERVICE_FILES = ("command.txt", "argv.json", "stdout.log", "stderr.log", "exit_code")
@@ -119,6 +121,7 @@ def test_server_only_test_runs_for_steps_wait_then_is_stopped(tmp_path):
 
 
 def test_strace_wraps_every_service_and_writes_into_its_folder(tmp_path):
+    require_peer("strace", shutil.which("strace") is not None, "install Debian's strace")
     text = "tests:\n" + echo_test("traced", extra="    execution_environment:\n      - type: strace\n")
     result = run_yaml(text, tmp_path)
 
