@@ -63,6 +63,7 @@ def test_console_prints_plain_lines_when_not_on_a_terminal(tmp_path, capsys):
     assert "[ FAILED   ] bad" in out
     assert "client exit: client exited with 3" in out
     assert str(result.output_dir) in out
+    assert f"report: {result.output_dir}/summary.md" in out
 
 
 def test_quiet_mode_prints_nothing(tmp_path, capsys):
@@ -86,7 +87,24 @@ class _Terminal(io.StringIO):
 def test_console_on_a_terminal_draws_a_live_table():
     terminal = _Terminal()
     progress = console_progress(terminal)
+    progress(events.ExperimentStartedEvent(experiment="e", output_dir="/runs/e-1", tests=["shown", "broken"]))
     progress(events.TestStartedEvent(test="shown", iteration=1))
     progress(events.TestFinishedEvent(test="shown", iteration=1, verdict="passed", duration=0.1))
+    progress(events.TestFinishedEvent(test="broken", iteration=1, verdict="failed", reason="client exit: 3"))
+    progress(events.ExperimentFinishedEvent(experiment="e", verdicts={"passed": 1}, exit_code=0, duration=0.2))
     progress.close()
-    assert "shown" in terminal.getvalue() and "passed" in terminal.getvalue()
+    shown = terminal.getvalue()
+    assert "shown" in shown and "passed" in shown
+    # A person at a terminal sees why a test failed and where the report is.
+    assert "client exit: 3" in shown
+    assert "report: /runs/e-1/summary.md" in shown
+
+
+def test_debug_prints_every_event_with_its_fields(tmp_path, capsys):
+    result = run_yaml("tests:\n" + echo_test("watched"), tmp_path, debug=True)
+    err = capsys.readouterr().err
+    command = json.loads((result.output_dir / "watched" / "server" / "argv.json").read_text())
+    assert "watched CommandGenerationEvent" in err
+    assert repr(command) in err
+    assert "ServiceReadyEvent service_name='server'" in err
+    assert "TestFinishedEvent verdict='passed'" in err

@@ -31,10 +31,12 @@ class PlainProgress:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.output_dir = ""
 
     def __call__(self, event: Event) -> None:
         line = None
         if isinstance(event, ExperimentStartedEvent):
+            self.output_dir = event.output_dir
             line = f"experiment {event.experiment}: {len(event.tests)} test(s), output in {event.output_dir}"
         elif isinstance(event, TestStartedEvent):
             line = f"[ RUN      ] {_label(event)}"
@@ -46,7 +48,7 @@ class PlainProgress:
                 line += f"\n             {event.reason}"
         elif isinstance(event, ExperimentFinishedEvent):
             counts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(event.verdicts.items()))
-            line = f"done in {event.duration:.2f}s: {counts or 'no tests'}"
+            line = f"done in {event.duration:.2f}s: {counts or 'no tests'}\nreport: {self.output_dir}/summary.md"
         if line is not None:
             print(line, file=self.stream, flush=True)
 
@@ -59,7 +61,9 @@ class LiveProgress:
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console()
-        self.rows: dict[str, tuple[str, str]] = {}
+        self.rows: dict[str, tuple[str, str, str]] = {}
+        self.output_dir = ""
+        self.closing: list[str] = []
         self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=False)
         self.live.start()
 
@@ -68,26 +72,38 @@ class LiveProgress:
         table.add_column("test")
         table.add_column("phase")
         table.add_column("verdict")
-        for label, (phase, verdict) in self.rows.items():
-            table.add_row(label, phase, f"[{_STYLES.get(verdict, '')}]{verdict}" if verdict else "")
+        table.add_column("reason", overflow="fold")
+        for label, (phase, verdict, reason) in self.rows.items():
+            table.add_row(label, phase, f"[{_STYLES.get(verdict, '')}]{verdict}" if verdict else "", reason)
         return table
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, ExperimentStartedEvent):
+            self.output_dir = event.output_dir
+        elif isinstance(event, ExperimentFinishedEvent):
+            counts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(event.verdicts.items()))
+            self.closing = [
+                f"done in {event.duration:.2f}s: {counts or 'no tests'}",
+                f"report: {self.output_dir}/summary.md",
+            ]
         if event.test is None:
             return
         label = _label(event)
-        phase, verdict = self.rows.get(label, ("", ""))
+        phase, verdict, reason = self.rows.get(label, ("", "", ""))
         if isinstance(event, TestPhaseEvent) and event.status == "started":
             phase = event.phase
         elif isinstance(event, TestFinishedEvent):
-            phase, verdict = "done", event.verdict
+            phase, verdict, reason = "done", event.verdict, event.reason
         elif not isinstance(event, TestStartedEvent):
             return
-        self.rows[label] = (phase, verdict)
+        self.rows[label] = (phase, verdict, reason)
         self.live.update(self._table())
 
     def close(self) -> None:
         self.live.stop()
+        # Below the final table, as plain text: a path must stay copyable.
+        for line in self.closing:
+            self.console.print(line, highlight=False, markup=False)
 
 
 def console_progress(stream: TextIO | None = None) -> PlainProgress | LiveProgress:

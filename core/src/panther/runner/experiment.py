@@ -20,6 +20,7 @@ from panther.environments.base import folder_name
 from panther.events import EventBus, ExperimentFinishedEvent, ExperimentStartedEvent
 from panther.observers import Observer
 from panther.observers.console import console_progress
+from panther.observers.debug_log import DebugLog
 from panther.observers.event_log import EventLog
 from panther.observers.metrics import MetricsCollector
 from panther.runner.cancellation import Cancellation
@@ -144,6 +145,8 @@ def run_experiment(
         observers.append(metrics)
     if console and settings.observers.console.enabled:
         observers.append(console_progress())
+    if debug or settings.logging.level.upper() == "DEBUG":
+        observers.append(DebugLog())
     for observer in observers:
         bus.subscribe(observer)
 
