@@ -26,6 +26,7 @@ from panther.config.models import ExperimentConfig, ProtocolConfig, ServiceConfi
 from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.docker_engine import DockerUnavailableError, connect
 from panther.docker_images import BASE_IMAGE_LABEL, DEFAULT_BASE_IMAGE, base_image_exists, build_base_image
+from panther.docker_implementation_images import IMPLEMENTATION_LABEL
 from panther.environments.base import ServiceLaunch
 from panther.environments.containers import ContainerService
 from panther.environments.docker_compose import (
@@ -33,6 +34,7 @@ from panther.environments.docker_compose import (
     RUN_LABEL,
     DockerComposeConfig,
     DockerComposeNetworkEnvironment,
+    remove_labelled,
 )
 from panther.events import EventBus
 from panther.protocols import BaseProtocol
@@ -368,6 +370,47 @@ def test_the_cli_makes_or_reuses_the_base_image(docker_client: Any, base_image: 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{base_image}: {docker_client.images.get(base_image).id}"
+
+
+def test_docker_clean_removes_what_a_killed_run_left_and_only_that(docker_client: Any, base_image: str) -> None:
+    killed, other = uuid.uuid4().hex, uuid.uuid4().hex
+    made = []
+    for run in (killed, other):
+        network = docker_client.networks.create(f"panther-clean-{run[:8]}", labels={RUN_LABEL: run})
+        container = docker_client.containers.create(
+            base_image, ["sleep", "600"], labels={RUN_LABEL: run}, name=f"panther-clean-{run[:8]}"
+        )
+        made += [network, container]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "panther", "docker", "clean", "--run", killed],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "2 removed" in done.stdout
+        assert docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={killed}"}) == []
+        assert docker_client.networks.list(filters={"label": f"{RUN_LABEL}={killed}"}) == []
+        assert len(docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={other}"})) == 1
+    finally:
+        remove_labelled(docker_client, RUN_LABEL, other)
+        remove_labelled(docker_client, RUN_LABEL, killed)
+
+
+def test_docker_clean_images_removes_implementation_images_not_the_base(
+    docker_client: Any, base_image: str, tmp_path: Path
+) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM {base_image}\nLABEL {IMPLEMENTATION_LABEL}=cleanable\n")
+    tag = f"panther/cleanable:{uuid.uuid4().hex[:12]}"
+    docker_client.images.build(path=str(tmp_path), tag=tag, pull=False, rm=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "panther", "docker", "clean", "--images"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"removed {tag}" in done.stdout
+    assert docker_client.images.list(name=tag.split(":")[0]) == []
+    assert base_image_exists(base_image)
 
 
 def test_base_image_is_reused_and_runs_python(docker_client: Any, base_image: str) -> None:

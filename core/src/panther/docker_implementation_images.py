@@ -20,7 +20,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from panther.docker_engine import DockerBuildError, connect
@@ -253,3 +253,21 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def remove_implementation_images(client: Any) -> list[str]:
+    """Remove every implementation image the harness built (not the base image); their tags.
+
+    Images are tagged by a digest of what went into them, so each change of a plugin
+    leaves the previous image behind until it is removed here.
+    """
+    from docker.errors import DockerException
+
+    removed: list[str] = []
+    for image in client.images.list(filters={"label": IMPLEMENTATION_LABEL}):
+        try:
+            client.images.remove(image.id, force=False)
+        except DockerException:
+            continue  # in use by a container of a run still going
+        removed.extend(image.tags or [image.short_id])
+    return removed

@@ -257,6 +257,28 @@ def docker_base_image(
     typer.echo(f"{tag or DEFAULT_BASE_IMAGE}: {image}")
 
 
+@docker_app.command("clean")
+def docker_clean(
+    run: Annotated[
+        str | None, typer.Option("--run", help="Only what this run left (its run_id in results.json).")
+    ] = None,
+    images: Annotated[bool, typer.Option("--images", help="Also remove the implementation images.")] = False,
+) -> None:
+    """Remove containers and networks that killed runs left behind (every run's, unless --run)."""
+    with _user_errors():
+        from panther.docker_engine import connect
+        from panther.docker_implementation_images import remove_implementation_images
+        from panther.environments.docker_compose import RUN_LABEL, remove_labelled
+
+        client = connect()
+        removed = remove_labelled(client, RUN_LABEL, run)
+        if images:
+            removed += remove_implementation_images(client)
+    for name in removed:
+        typer.echo(f"removed {name}")
+    typer.echo(f"{len(removed)} removed")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``panther`` and ``python -m panther``."""
     args = sys.argv[1:] if argv is None else list(argv)

@@ -337,8 +337,9 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         return super().default_readiness_probe(service, context, transport)
 
 
-def remove_labelled(client: DockerClient, label: str, value: str) -> list[str]:
-    """Remove every container, then every network, labelled ``label=value``; their names.
+def remove_labelled(client: DockerClient, label: str, value: str | None) -> list[str]:
+    """Remove every container, then every network, labelled ``label=value`` (any value
+    when ``value`` is None); their names.
 
     With :data:`RUN_LABEL` and a run id, this cleans up after a harness that was killed
     before its own teardown could run.
@@ -346,7 +347,7 @@ def remove_labelled(client: DockerClient, label: str, value: str) -> list[str]:
     from docker.errors import DockerException
 
     removed: list[str] = []
-    selector: dict[str, str | list[str] | bool] = {"label": f"{label}={value}"}
+    selector: dict[str, str | list[str] | bool] = {"label": label if value is None else f"{label}={value}"}
     for container in client.containers.list(all=True, filters=selector):
         try:
             container.remove(force=True, v=True)
