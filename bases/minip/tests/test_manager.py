@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 import pytest
-from conftest import UdpResponder
 from panther.services.context import ServiceContext
+from panther.testing import UdpResponder
 from panther_base_minip import BaseMinipServiceManager, MinipConfig, minip_probe
 from panther_base_minip.wire import PING, PROBE_SEQUENCE, decode
 

@@ -1,14 +1,13 @@
 """Real peers on loopback for the QUIC base tests.
 
 ``AioquicServer`` is a real QUIC server (aioquic) in a background event loop;
-``UdpResponder`` is a plain UDP socket answering with whatever a test wants
+``UdpResponder`` (from ``panther.testing``) is a plain UDP socket answering with whatever a test wants
 (garbage, or our own datagram echoed back); ``silent_port`` is bound but mute.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from aioquic.asyncio import connect, serve
 from aioquic.asyncio.server import QuicServer
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.logger import QuicFileLogger
+from panther.testing import UdpResponder, silent_udp_port
 from panther_base_quic.certificates import CertificateSet, make_certificates
 
 
@@ -59,35 +59,6 @@ class AioquicServer:
         self.loop.close()
 
 
-class UdpResponder:
-    """A UDP socket on 127.0.0.1 answering each datagram with ``respond(data)``."""
-
-    def __init__(self, respond: Callable[[bytes], bytes]) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.settimeout(0.05)
-        self.port: int = self.socket.getsockname()[1]
-        self.received: list[bytes] = []
-        self._respond = respond
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                data, address = self.socket.recvfrom(65535)
-            except TimeoutError:
-                continue
-            self.received.append(data)
-            self.socket.sendto(self._respond(data), address)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.socket.close()
-
-
 @pytest.fixture(scope="session")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> CertificateSet:
     return make_certificates(tmp_path_factory.mktemp("tls"), ["server"])
@@ -101,10 +72,10 @@ def aioquic_server(certificates: CertificateSet) -> Iterator[AioquicServer]:
 
 
 @pytest.fixture
-def responder_factory() -> Iterator[Callable[[Callable[[bytes], bytes]], UdpResponder]]:
+def responder_factory() -> Iterator[Callable[[Callable[[bytes], bytes | None]], UdpResponder]]:
     made: list[UdpResponder] = []
 
-    def make(respond: Callable[[bytes], bytes]) -> UdpResponder:
+    def make(respond: Callable[[bytes], bytes | None]) -> UdpResponder:
         made.append(UdpResponder(respond))
         return made[-1]
 
@@ -115,7 +86,5 @@ def responder_factory() -> Iterator[Callable[[Callable[[bytes], bytes]], UdpResp
 
 @pytest.fixture
 def silent_port() -> Iterator[int]:
-    """A UDP port bound (so nothing else takes it) where no one ever answers."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
+    with silent_udp_port() as port:
+        yield port

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import AioquicServer, UdpResponder
+from conftest import AioquicServer
+from panther.testing import UdpResponder
 from panther_base_quic.certificates import CertificateSet
 from panther_base_quic.probe import (
     INITIAL_DATAGRAM_SIZE,

@@ -1,7 +1,8 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
 ``run_panther`` runs an experiment through the real ``panther run`` command and
-reads back what it recorded.
+reads back what it recorded; ``UdpResponder`` and ``silent_udp_port`` are real UDP
+peers on loopback for testing readiness probes.
 
 ``PANTHER_REQUIRE_PEERS`` lists the peers a test run must have (``1`` or ``all``:
 every peer). A test that needs an absent peer skips with the reason, unless the
@@ -12,8 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,3 +115,49 @@ def run_panther(experiment: dict[str, Any] | str, folder: Path, *, timeout: floa
         output_dir=runs[0].parent,
         results=json.loads(runs[0].read_text()),
     )
+
+
+class UdpResponder:
+    """A UDP socket on 127.0.0.1 answering each datagram with ``respond(data)``
+    (None: no answer), in a thread of its own; ``received`` keeps what arrived."""
+
+    def __init__(self, respond: Callable[[bytes], bytes | None]) -> None:
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.05)  # how often the thread looks whether to stop
+        self.port: int = self.socket.getsockname()[1]
+        self.received: list[bytes] = []
+        self._respond = respond
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, address = self.socket.recvfrom(65535)
+            except TimeoutError:
+                continue
+            self.received.append(data)
+            answer = self._respond(data)
+            if answer is not None:
+                self.socket.sendto(answer, address)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
+
+    def __enter__(self) -> UdpResponder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@contextmanager
+def silent_udp_port() -> Iterator[int]:
+    """A UDP port on 127.0.0.1, bound (so nothing else takes it) where no one ever answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
