@@ -40,3 +40,13 @@ def test_unknown_version_is_a_config_error_listing_the_known_ones() -> None:
 def test_wire_values_name_back() -> None:
     assert version_names(0x6B3343CF) == ["v2", "rfc9369"]
     assert version_names(0x12345678) == []
+
+
+def test_an_implementation_refuses_a_version_it_lacks_as_unsupported() -> None:
+    from panther.services.manager import UnsupportedFeatureError
+    from panther_base_quic.versions import supported_wire_version
+
+    assert supported_wire_version("x", {}, {1}, "v1 only") == 1
+    assert supported_wire_version("x", {"quic_version_wire": 0x6B3343CF}, {1, 0x6B3343CF}, "") == 0x6B3343CF
+    with pytest.raises(UnsupportedFeatureError, match=r"^x: QUIC version v2 \(0x6b3343cf\) is not supported: v1 only$"):
+        supported_wire_version("x", {"quic_version": "v2", "quic_version_wire": 0x6B3343CF}, {1}, "v1 only")

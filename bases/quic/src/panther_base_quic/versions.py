@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
+from typing import Any
 
 from panther.config.errors import ConfigError
+from panther.services.manager import UnsupportedFeatureError
 
 DEFAULT_VERSION = "rfc9000"
 
@@ -42,3 +45,17 @@ def quic_version_wire(name: str | None) -> int:
 def version_names(wire: int) -> list[str]:
     """Every name of the version whose wire value is ``wire`` (empty when unknown)."""
     return [name for name, value in QUIC_VERSIONS.items() if value == wire]
+
+
+def supported_wire_version(
+    implementation: str, arguments: Mapping[str, Any], supported: Collection[int], why: str
+) -> int:
+    """The wire value of the test's version (``quic_version_wire`` of a command's
+    arguments, v1 when absent), or an :class:`UnsupportedFeatureError` naming the
+    implementation, the version and ``why`` it cannot speak it: the verdict is then
+    ``unsupported``, never a failure of the implementation."""
+    wire = int(arguments.get("quic_version_wire", QUIC_VERSIONS[DEFAULT_VERSION]))
+    if wire not in supported:
+        name = arguments.get("quic_version") or ", ".join(version_names(wire)) or "unknown"
+        raise UnsupportedFeatureError(f"{implementation}: QUIC version {name} ({wire:#010x}) is not supported: {why}")
+    return wire

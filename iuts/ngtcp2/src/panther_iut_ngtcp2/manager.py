@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from panther import Check, ServiceManagerError, ServiceOutcome, UnsupportedFeatureError, register_plugin
 from panther_base_quic import BaseQUICServiceManager
+from panther_base_quic.versions import supported_wire_version
 
 from panther_iut_ngtcp2.__about__ import __version__
 from panther_iut_ngtcp2.config_schema import Ngtcp2Config
@@ -115,12 +116,7 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
             raise UnsupportedFeatureError(
                 f"ngtcp2: ALPN {alpn!r} is not supported: gtlsserver and gtlsclient speak only HTTP/3 ('h3')"
             )
-        wire = kwargs.get("quic_version_wire")
-        if wire is not None and int(wire) not in VERSIONS:
-            raise UnsupportedFeatureError(
-                f"ngtcp2: QUIC version {kwargs.get('quic_version')} (0x{int(wire):08x}) is not spoken by "
-                "libngtcp2 0.12 (it implements v1)"
-            )
+        supported_wire_version("ngtcp2", kwargs, VERSIONS, "libngtcp2 0.12 implements v1 only")
 
     def _common_args(self, kwargs: dict[str, Any]) -> list[str]:
         # No --quiet: the debug log is the only place these programs report the

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
+from panther_base_quic.versions import supported_wire_version
 
 from panther_iut_picoquic.options import FEATURES, SUPPORTED_ALPNS, SUPPORTED_VERSIONS
 
@@ -87,13 +88,8 @@ def server_args(kwargs: dict[str, Any]) -> list[str]:
 
 
 def _version_hex(kwargs: dict[str, Any]) -> str:
-    wire = int(kwargs.get("quic_version_wire", 1))
-    if wire not in SUPPORTED_VERSIONS:
-        raise UnsupportedFeatureError(
-            f"{NAME}: QUIC version {kwargs.get('quic_version', wire)!r} ({wire:#010x}) is not supported "
-            f"(picoquic knows {', '.join(f'{v:#010x}' for v in sorted(SUPPORTED_VERSIONS))})"
-        )
-    return f"{wire:08x}"
+    known = ", ".join(f"{version:#010x}" for version in sorted(SUPPORTED_VERSIONS))
+    return f"{supported_wire_version(NAME, kwargs, SUPPORTED_VERSIONS, f'picoquic knows {known}'):08x}"
 
 
 def _is_address(host: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
+from panther_base_quic.versions import supported_wire_version
 
 from panther_iut_quiche.options import FEATURES, HTTP_VERSIONS, SUPPORTED_VERSIONS
 
@@ -78,13 +79,7 @@ def server_args(kwargs: dict[str, Any]) -> list[str]:
 
 
 def _wire_version(kwargs: dict[str, Any]) -> str:
-    wire = int(kwargs.get("quic_version_wire", 1))
-    if wire not in SUPPORTED_VERSIONS:
-        raise UnsupportedFeatureError(
-            f"{NAME}: QUIC version {kwargs.get('quic_version', wire)!r} ({wire:#010x}) is not supported: "
-            f"{FEATURES['v2'].how}"
-        )
-    return f"{wire:08x}"
+    return f"{supported_wire_version(NAME, kwargs, SUPPORTED_VERSIONS, FEATURES['v2'].how):08x}"
 
 
 def _urls(kwargs: dict[str, Any]) -> list[str]:
