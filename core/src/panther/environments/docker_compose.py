@@ -42,9 +42,7 @@ if TYPE_CHECKING:
     from docker import DockerClient
     from docker.models.networks import Network
 
-    from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
-    from panther.events import EventBus
 
 RUN_LABEL = "org.panther.run"
 #: Debian's nobody:nogroup: who services run as when the harness itself runs as root.
@@ -98,16 +96,8 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
     name = "docker_compose"
     config_class = DockerComposeConfig
 
-    def __init__(
-        self,
-        config: NetworkEnvironmentConfig | None = None,
-        *,
-        test_dir: Path,
-        bus: EventBus,
-        experiment: ExperimentConfig,
-        run_id: str = "",
-    ) -> None:
-        super().__init__(config, test_dir=test_dir, bus=bus, experiment=experiment, run_id=run_id)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the signature of NetworkEnvironment
         self.owner_id = uuid.uuid4().hex[:12]
         self._client: DockerClient | None = None
         self._network: Network | None = None

@@ -18,7 +18,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from panther.config.models import NetworkEnvironmentConfig
 from panther.environments import procfs
@@ -38,9 +38,7 @@ from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe
 
 if TYPE_CHECKING:
-    from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
-    from panther.events import EventBus
 
 #: Environment variable naming one started service; its forked children inherit it.
 SERVICE_MARKER = "PANTHER_SERVICE_ID"
@@ -169,16 +167,8 @@ class LocalNetworkEnvironment(NetworkEnvironment):
     name = "local"
     config_class = LocalConfig
 
-    def __init__(
-        self,
-        config: NetworkEnvironmentConfig | None = None,
-        *,
-        test_dir: Path,
-        bus: EventBus,
-        experiment: ExperimentConfig,
-        run_id: str = "",
-    ) -> None:
-        super().__init__(config, test_dir=test_dir, bus=bus, experiment=experiment, run_id=run_id)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the signature of NetworkEnvironment
         self._ports: set[int] = set()
         self._services: list[LocalRunningService] = []
 
