@@ -213,12 +213,19 @@ _DIRECTORY_HELP = (
 )
 
 
+# The options of `new iut` and `new tester`, written once.
+NameArgument = Annotated[str, typer.Argument(help=_NAME_HELP)]
+ProtocolOption = Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)]
+LanguageOption = Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)]
+DirectoryOption = Annotated[Path | None, typer.Option("--directory", "-d", help=_DIRECTORY_HELP)]
+
+
 @new_app.command("iut")
 def new_iut(
-    name: Annotated[str, typer.Argument(help=_NAME_HELP)],
-    protocol: Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)] = Protocol.none,
-    language: Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)] = Language.c,
-    directory: Annotated[Path | None, typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
+    name: NameArgument,
+    protocol: ProtocolOption = Protocol.none,
+    language: LanguageOption = Language.c,
+    directory: DirectoryOption = None,
 ) -> None:
     """Write a new IUT plugin distribution (entry-point group panther.iut)."""
     _new("iut", name, protocol, language, directory)
@@ -226,10 +233,10 @@ def new_iut(
 
 @new_app.command("tester")
 def new_tester(
-    name: Annotated[str, typer.Argument(help=_NAME_HELP)],
-    protocol: Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)] = Protocol.none,
-    language: Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)] = Language.c,
-    directory: Annotated[Path | None, typer.Option("--directory", "-d", help=_DIRECTORY_HELP)] = None,
+    name: NameArgument,
+    protocol: ProtocolOption = Protocol.none,
+    language: LanguageOption = Language.c,
+    directory: DirectoryOption = None,
 ) -> None:
     """Write a new tester plugin distribution (entry-point group panther.tester)."""
     _new("tester", name, protocol, language, directory)
