@@ -157,29 +157,39 @@ def wait_ready(environment: DockerComposeNetworkEnvironment, running: ContainerS
     return False
 
 
-def run_test(test: ResolvedTest, test_dir: Path, run_id: str, base_image: str) -> dict[str, Any]:
-    """Plan, start the server, probe it, start the client, wait, stop, judge, tear down."""
+def new_environment(
+    test: ResolvedTest, test_dir: Path, run_id: str, base_image: str
+) -> DockerComposeNetworkEnvironment:
     experiment = ExperimentConfig(tests=[test.config])
     experiment.docker.base_image = base_image
-    environment = DockerComposeNetworkEnvironment(
-        test.network_environment_config, test_dir=test_dir, bus=EventBus(), experiment=experiment, run_id=run_id
+    return DockerComposeNetworkEnvironment(
+        DockerComposeConfig(type="docker_compose"),
+        test_dir=test_dir,
+        bus=EventBus(),
+        experiment=experiment,
+        run_id=run_id,
     )
+
+
+def launch_of(test: ResolvedTest, contexts: dict[str, Any], name: str, argv: list[str] | None = None) -> ServiceLaunch:
+    """How the runner would launch service ``name``: its manager's command, or ``argv``."""
+    resolved = test.services[name]
+    manager = resolved.manager_class(resolved.implementation, context=contexts[name])
+    role = contexts[name].role
+    command = argv if argv is not None else manager.generate_run_argv(role=role)
+    return ServiceLaunch(name=name, role=role, argv=command, env={}, context=contexts[name], manager=manager)
+
+
+def run_test(test: ResolvedTest, test_dir: Path, run_id: str, base_image: str) -> dict[str, Any]:
+    """Plan, start the server, probe it, start the client, wait, stop, judge, tear down."""
+    environment = new_environment(test, test_dir, run_id, base_image)
     result: dict[str, Any] = {"checks": [], "environment": environment}
     try:
         contexts = environment.plan(test)
         result["contexts"] = contexts
         running: dict[str, ContainerService] = {}
         for name in ("server", "client"):
-            resolved = test.services[name]
-            manager = resolved.manager_class(resolved.implementation, context=contexts[name])
-            launch = ServiceLaunch(
-                name=name,
-                role=contexts[name].role,
-                argv=manager.generate_run_argv(role=contexts[name].role),
-                env={},
-                context=contexts[name],
-                manager=manager,
-            )
+            launch = launch_of(test, contexts, name)
             started = environment.start(launch)
             assert isinstance(started, ContainerService)
             running[name] = started
@@ -278,29 +288,9 @@ def test_teardown_removes_everything_even_when_the_test_is_abandoned(
     """A harness interrupted mid-test (timeout, Ctrl-C) only gets to call teardown."""
     run_id = f"test-{uuid.uuid4().hex[:12]}"
     test = echo_test("abandoned", EchoClient)
-    experiment = ExperimentConfig(tests=[test.config])
-    experiment.docker.base_image = base_image
-    environment = DockerComposeNetworkEnvironment(
-        DockerComposeConfig(type="docker_compose"),
-        test_dir=tmp_path,
-        bus=EventBus(),
-        experiment=experiment,
-        run_id=run_id,
-    )
+    environment = new_environment(test, tmp_path, run_id, base_image)
     try:
-        contexts = environment.plan(test)
-        resolved = test.services["server"]
-        manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
-        running = environment.start(
-            ServiceLaunch(
-                name="server",
-                role="server",
-                argv=manager.generate_run_argv(role="server"),
-                env={},
-                context=contexts["server"],
-                manager=manager,
-            )
-        )
+        running = environment.start(launch_of(test, environment.plan(test), "server"))
         assert running.poll() is None
         assert leftovers(docker_client, run_id) != []
     finally:
@@ -315,30 +305,11 @@ def test_missing_binary_is_a_start_error_not_a_crash(docker_client: Any, base_im
 
     run_id = f"test-{uuid.uuid4().hex[:12]}"
     test = echo_test("no binary", EchoClient)
-    experiment = ExperimentConfig(tests=[test.config])
-    experiment.docker.base_image = base_image
-    environment = DockerComposeNetworkEnvironment(
-        DockerComposeConfig(type="docker_compose"),
-        test_dir=tmp_path,
-        bus=EventBus(),
-        experiment=experiment,
-        run_id=run_id,
-    )
+    environment = new_environment(test, tmp_path, run_id, base_image)
     try:
-        contexts = environment.plan(test)
-        resolved = test.services["server"]
-        manager = resolved.manager_class(resolved.implementation, context=contexts["server"])
+        launch = launch_of(test, environment.plan(test), "server", argv=["no-such-server", "--port", "1"])
         with pytest.raises(ServiceStartError, match="binary not found.*no-such-server"):
-            environment.start(
-                ServiceLaunch(
-                    name="server",
-                    role="server",
-                    argv=["no-such-server", "--port", "1"],
-                    env={},
-                    context=contexts["server"],
-                    manager=manager,
-                )
-            )
+            environment.start(launch)
     finally:
         environment.teardown()
     assert leftovers(docker_client, run_id) == []
