@@ -3,7 +3,6 @@ through the real ``panther`` command, with every distribution installed together
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from panther.testing import require_peer
+from panther.testing import require_peer, run_panther
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -60,15 +59,11 @@ def _left_behind(run_id: str) -> list[str]:
     ]
 
 
-def _panther(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "panther", *args], cwd=cwd, capture_output=True, text=True, timeout=900
-    )
-
-
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
 def test_example_validates(example: Path, tmp_path: Path) -> None:
-    result = _panther("validate", str(example), cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "panther", "validate", str(example)], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -80,12 +75,10 @@ def test_example_runs_and_passes(example: Path, tmp_path: Path) -> None:
             require_peer(implementation, shutil.which(binary) is not None, how)
     if _uses_docker(example):
         _docker_ready()
-    result = _panther("run", str(example), "--output-dir", str(tmp_path / "out"), cwd=tmp_path)
-    runs = list((tmp_path / "out").glob("*/results.json"))
-    assert len(runs) == 1, f"no results.json written\n{result.stdout}\n{result.stderr}"
-    results = json.loads(runs[0].read_text())
-    assert result.returncode == 0, f"{example.name} did not pass:\n{json.dumps(results, indent=1)[:4000]}"
-    assert (runs[0].parent / "summary.md").is_file()
-    assert (runs[0].parent / "junit.xml").is_file()
+    run = run_panther(example.read_text(), tmp_path, timeout=900)
+    not_passed = [f"{test.name}: {line}" for test in run.tests for line in test.not_passed()]
+    assert run.exit_code == 0, f"{example.name} did not pass:\n" + "\n".join(not_passed) + f"\n{run.output}"
+    assert (run.output_dir / "summary.md").is_file()
+    assert (run.output_dir / "junit.xml").is_file()
     if _uses_docker(example):
-        assert not _left_behind(results["run_id"]), "containers or networks of the run were left behind"
+        assert not _left_behind(run.results["run_id"]), "containers or networks of the run were left behind"
