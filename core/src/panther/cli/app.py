@@ -11,69 +11,39 @@ Start-up is kept fast: this module imports only typer; everything a command need
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from panther.__about__ import __version__
+from panther.cli.common import EXIT_USAGE, TYPER_SETTINGS, user_errors
+from panther.cli.extensions import add_extensions
 from panther.cli.global_options import DISABLE_OPTION, GlobalOptionError, split_disabled_plugins
 from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
 
-EXIT_USAGE = 2
-
-_TYPER_SETTINGS = {
-    # Plain help and plain errors: rich would cost start-up time and is not needed.
-    "rich_markup_mode": None,
-    "pretty_exceptions_enable": False,
-    "add_completion": False,
-    "no_args_is_help": True,
-}
-
 _APP_HELP = f"""PANTHER: test network protocol implementations.
 
 Plugins are turned off with {DISABLE_OPTION} NAMES (comma-separated, each a name or
 kind:name; before or after the command) or the PANTHER_DISABLE_PLUGINS environment variable."""
 
-app = typer.Typer(help=_APP_HELP, **_TYPER_SETTINGS)  # type: ignore[arg-type]
-plugins_app = typer.Typer(help="Inspect installed plugins.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
-new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
+app = typer.Typer(help=_APP_HELP, **TYPER_SETTINGS)
+plugins_app = typer.Typer(help="Inspect installed plugins.", **TYPER_SETTINGS)
+new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **TYPER_SETTINGS)
 app.add_typer(plugins_app, name="plugins")
-docker_app = typer.Typer(help="Docker images for the docker_compose environment.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 app.add_typer(new_app, name="new")
-app.add_typer(docker_app, name="docker")
+# The commands of the core; any other is a plugin's (see panther.cli.extensions).
+CORE_COMMANDS = {"run", "validate", "schema", "plugins", "new"}
 
 
 @dataclass
 class CliState:
     disabled: list[str] = field(default_factory=list)
-
-
-def fail(message: str) -> NoReturn:
-    """Show a user's mistake as a message and end with exit code 2."""
-    typer.echo(f"panther: error: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn configuration, plugin and scaffold errors into a message and exit code 2."""
-    from panther.config.errors import ConfigError
-    from panther.docker_engine import DockerBuildError, DockerUnavailableError
-    from panther.plugins.registry import PluginError
-    from panther.scaffold.errors import ScaffoldError
-
-    try:
-        yield
-    except (ConfigError, PluginError, ScaffoldError, DockerBuildError, DockerUnavailableError) as error:
-        fail(str(error))
 
 
 def _registry(ctx: typer.Context) -> PluginRegistry:
@@ -122,7 +92,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on the console.")] = False,
 ) -> None:
     """Run an experiment: exit code 0 when every test passed, 1 otherwise."""
-    with _user_errors():
+    with user_errors():
         from panther.config.loader import load_experiment
         from panther.runner.experiment import run_experiment
 
@@ -147,7 +117,7 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
 ) -> None:
     """Check an experiment file and the plugins it names, without running it."""
-    with _user_errors():
+    with user_errors():
         from panther.config.loader import load_experiment
 
         experiment = load_experiment(file, _registry(ctx))
@@ -160,7 +130,7 @@ def schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of experiment files, with every installed plugin's keys."""
     import json
 
-    with _user_errors():
+    with user_errors():
         from panther.config.schema import experiment_json_schema
 
         document = experiment_json_schema(_registry(ctx))
@@ -175,7 +145,7 @@ def plugins_list(
     """Installed plugins: kind, name, version, distribution, protocols, capabilities, errors."""
     from panther.cli.plugin_list import describe_plugins, print_json, print_table
 
-    with _user_errors():
+    with user_errors():
         rows = describe_plugins(_registry(ctx))
     (print_json if as_json else print_table)(rows)
 
@@ -195,7 +165,7 @@ class Language(str, Enum):
 
 
 def _new(kind: str, name: str, protocol: Protocol, language: Language, directory: Path | None) -> None:
-    with _user_errors():
+    with user_errors():
         from panther.scaffold.generator import PluginSpec, default_directory, write_distribution
 
         spec = PluginSpec(kind=kind, name=name, protocol=protocol.value, language=language.value)
@@ -242,50 +212,6 @@ def new_tester(
     _new("tester", name, protocol, language, directory)
 
 
-@docker_app.command("base-image")
-def docker_base_image(
-    tag: Annotated[str | None, typer.Option("--tag", help="Image name (default: docker.base_image's default).")] = None,
-    mirror: Annotated[str | None, typer.Option("--mirror", help="Debian mirror (default: the one apt uses).")] = None,
-    package: Annotated[
-        list[str] | None, typer.Option("--package", help="Extra Debian package to include (repeatable).")
-    ] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Make it again even if it exists.")] = False,
-) -> None:
-    """Make the base image locally (debootstrap, then docker import): no registry is needed."""
-    with _user_errors():
-        from panther.docker_images import BASE_PACKAGES, DEFAULT_BASE_IMAGE, build_base_image
-
-        image = build_base_image(
-            tag or DEFAULT_BASE_IMAGE,
-            mirror=mirror,
-            packages=[*BASE_PACKAGES, *(package or [])],
-            rebuild=rebuild,
-        )
-    typer.echo(f"{tag or DEFAULT_BASE_IMAGE}: {image}")
-
-
-@docker_app.command("clean")
-def docker_clean(
-    run: Annotated[
-        str | None, typer.Option("--run", help="Only what this run left (its run_id in results.json).")
-    ] = None,
-    images: Annotated[bool, typer.Option("--images", help="Also remove the implementation images.")] = False,
-) -> None:
-    """Remove containers and networks that killed runs left behind (every run's, unless --run)."""
-    with _user_errors():
-        from panther.docker_engine import connect
-        from panther.docker_implementation_images import remove_implementation_images
-        from panther.environments.docker_compose import RUN_LABEL, remove_labelled
-
-        client = connect()
-        removed = remove_labelled(client, RUN_LABEL, run)
-        if images:
-            removed += remove_implementation_images(client)
-    for name in removed:
-        typer.echo(f"removed {name}")
-    typer.echo(f"{len(removed)} removed")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``panther`` and ``python -m panther``."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -295,4 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     except (GlobalOptionError, GuideArgvError) as error:
         typer.echo(f"panther: error: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    try:
+        add_extensions(app, args, CORE_COMMANDS)
+    except typer.Exit as stop:  # raised before typer runs, so typer cannot turn it into an exit code
+        raise SystemExit(stop.exit_code) from None
     app(args=args, prog_name="panther", obj=CliState(disabled=disabled))

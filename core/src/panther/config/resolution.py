@@ -20,6 +20,7 @@ from panther.config.errors import ConfigError
 from panther.config.implementation import ImplementationConfig
 from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironmentConfig, ProtocolConfig
 from panther.config.yaml_source import DocPath, SourceDocument
+from panther.plugins.known import provider, providers_of
 from panther.plugins.registry import PluginError, PluginNotFoundError
 
 if TYPE_CHECKING:
@@ -151,14 +152,24 @@ class PluginResolver:
         words = _KIND_WORDS.get(error.kind, error.kind)
         if error.disabled:
             return self.document.error(str(error), path, found=describe_value(error.name))
+        installed = ", ".join(error.available) if error.available else "none is installed"
+        expected = f"an installed {error.kind} plugin: {installed}"
+        distribution = provider(error.kind, error.name)
+        if distribution is not None:
+            return self.document.error(
+                f"{words} `{error.name}` is not installed: it comes from the distribution {distribution}"
+                f" (pip install {distribution})",
+                path,
+                expected=expected,
+                found=describe_value(error.name),
+            )
         message = f"unknown {words} `{error.name}`"
         close = difflib.get_close_matches(error.name, error.available, n=1)
         if close:
             message += f"; did you mean `{close[0]}`?"
-        installed = ", ".join(error.available) if error.available else "none is installed"
-        return self.document.error(
-            message,
-            path,
-            expected=f"an installed {error.kind} plugin: {installed}",
-            found=describe_value(error.name),
-        )
+        others = providers_of(error.kind, error.available)
+        if others:
+            expected += "; more come from " + ", ".join(
+                f"{distribution} ({', '.join(names)})" for distribution, names in others.items()
+            )
+        return self.document.error(message, path, expected=expected, found=describe_value(error.name))

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from panther.docker_engine import DockerBuildError
-from panther.docker_images import DEFAULT_MIRROR, apt_mirror, build_base_image
-from panther.docker_implementation_images import local_projects, wheel_dockerfile
+from panther_env_docker_compose.base_image import DEFAULT_MIRROR, apt_mirror, build_base_image
+from panther_env_docker_compose.engine import DockerBuildError
+from panther_env_docker_compose.implementation_images import local_projects, wheel_dockerfile
 
 
 def test_mirror_from_deb822_sources_skips_security(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_a_manager_outside_any_distribution_needs_no_wheels() -> None:
     class Manager:
         pass
 
-    assert local_projects(Manager) == []
+    assert local_projects(Manager) == ()
 
 
 def test_a_manager_in_a_folder_installed_distribution_brings_its_folder(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_a_manager_in_a_folder_installed_distribution_brings_its_folder(tmp_path
         import importlib
 
         module = importlib.import_module("panther_probe_dist")
-        assert local_projects(module.Manager) == [project.resolve()]
+        assert local_projects(module.Manager) == (project.resolve(),)
     finally:
         sys.path.remove(str(target))
         sys.modules.pop("panther_probe_dist", None)

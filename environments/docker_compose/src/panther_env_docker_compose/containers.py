@@ -2,17 +2,20 @@
 
 :class:`ContainerService` is the :class:`~panther.environments.base.RunningService`
 of the ``docker_compose`` environment: it copies the container's output into the
-service's log files as it comes, reports its exit code, and removes the container
-once stopped. :class:`ContainerPortProbe` is the readiness probe for services whose
+service's log files as it comes, learns of its end from the engine the moment it
+happens (one waiting call per container, not a poll), and removes the container once
+stopped. :class:`ContainerPortProbe` is the readiness probe for services whose
 manager offers none.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import math
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from panther.environments.base import RunningService, ServiceLaunch
@@ -20,6 +23,37 @@ from panther.services.readiness import ReadinessProbe
 
 if TYPE_CHECKING:
     from docker.models.containers import Container
+
+#: The exit code of a container that went away without the engine saying how it ended.
+UNKNOWN_EXIT = -1
+# Go's os.FileMode bit of a directory, in the engine's answer about a path.
+_MODE_DIRECTORY = 1 << 31
+
+
+def program_in_container(container: Container, program: str) -> bool:
+    """Whether the created (not yet started) ``container`` holds ``program``, looked up
+    like ``execvp`` does: as a path, or in each folder of the container's ``PATH``.
+
+    Containers start with a small init as process 1, which reports a program it
+    cannot run only once started, with exit code 127 (which means "unsupported" to
+    PANTHER); asking first makes a missing binary a start error, as on this host.
+    """
+    env = dict(item.split("=", 1) for item in container.attrs["Config"].get("Env") or [] if "=" in item)
+    if "/" in program:
+        workdir = PurePosixPath(container.attrs["Config"].get("WorkingDir") or "/")
+        candidates = [workdir / program]
+    else:
+        folders = env.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(":")
+        candidates = [PurePosixPath(folder or ".") / program for folder in folders]
+    api = container.client.api
+    url = f"{api.base_url}/v{api.api_version}/containers/{container.id}/archive"
+    for candidate in candidates:
+        # HEAD of the archive endpoint: the path's metadata, none of its bytes.
+        answer = api.head(url, params={"path": str(candidate)})
+        stat = answer.headers.get("X-Docker-Container-Path-Stat")
+        if answer.status_code == 200 and stat and not json.loads(base64.b64decode(stat))["mode"] & _MODE_DIRECTORY:
+            return True
+    return False
 
 
 class _LogCopier(threading.Thread):
@@ -47,66 +81,53 @@ class ContainerService(RunningService):
         super().__init__(launch)
         self.container = container
         self._exit_code: int | None = None
-        self._copiers = [
+        self._ended = threading.Event()
+        # The process id stays the same while the container runs: read once.
+        container.reload()
+        self._pid = int(container.attrs.get("State", {}).get("Pid") or 0) or None
+        self._threads: list[threading.Thread] = [
             _LogCopier(container, self.stdout_path, stdout=True),
             _LogCopier(container, self.stderr_path, stdout=False),
+            threading.Thread(target=self._await_end, name=f"wait-{container.name}", daemon=True),
         ]
-        for copier in self._copiers:
-            copier.start()
+        for thread in self._threads:
+            thread.start()
 
-    @property
-    def pid(self) -> int | None:
-        if self._exit_code is not None:
-            return None
-        from docker.errors import DockerException
-
-        try:
-            self.container.reload()
-        except DockerException:
-            return None  # removed: it has no process any more
-        pid = self.container.attrs.get("State", {}).get("Pid")
-        return int(pid) if pid else None
-
-    def poll(self) -> int | None:
-        if self._exit_code is None:
-            from docker.errors import NotFound
-
-            try:
-                self.container.reload()
-            except NotFound:
-                return self._exit_code
-            state = self.container.attrs.get("State", {})
-            if state.get("Status") in ("exited", "dead"):
-                self._exit_code = int(state.get("ExitCode", -1))
-        return self._exit_code
-
-    def wait(self, timeout: float) -> int | None:
-        if self.poll() is not None or timeout <= 0:
-            return self._exit_code
+    def _await_end(self) -> None:
         from docker.errors import DockerException
         from requests.exceptions import RequestException
 
         try:
-            result = self.container.wait(timeout=timeout)
-        except (RequestException, DockerException):
-            return self.poll()  # the time ran out (or the container went away)
-        self._exit_code = int(result.get("StatusCode", -1))
-        return self._exit_code
+            self._exit_code = int(self.container.wait().get("StatusCode", UNKNOWN_EXIT))
+        except (DockerException, RequestException):
+            self._exit_code = UNKNOWN_EXIT  # removed before it could say
+        self._ended.set()
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._ended.is_set() else self._pid
+
+    def poll(self) -> int | None:
+        return self._exit_code if self._ended.is_set() else None
+
+    def wait(self, timeout: float) -> int | None:
+        self._ended.wait(max(timeout, 0.0))
+        return self.poll()
 
     def stop(self, grace: float) -> int | None:
         from docker.errors import DockerException
 
-        if self.poll() is None:
+        if not self._ended.is_set():
             self.stopped_by_harness = True
             # A DockerException here means it ended on its own meanwhile.
             with contextlib.suppress(DockerException):
                 self.container.stop(timeout=max(math.ceil(grace), 0))
             self.wait(grace + 10.0)
-        for copier in self._copiers:
-            copier.join(timeout=5.0)
+        for thread in self._threads:
+            thread.join(timeout=5.0)
         with contextlib.suppress(DockerException):  # already removed
             self.container.remove(force=True, v=True)
-        return self._exit_code
+        return self.poll()
 
 
 class ContainerPortProbe(ReadinessProbe):

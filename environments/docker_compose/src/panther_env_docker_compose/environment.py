@@ -1,63 +1,75 @@
 """The ``docker_compose`` network environment: each service in a container of its own.
 
 Per test iteration: one user-defined bridge network with its own subnet, one image
-per implementation (see :mod:`panther.docker_implementation_images`) and one
-container per service. A server listens on its fixed address on that network, which
-the harness on this host reaches for readiness probes; clients reach their server by
-its service name. Each service's folder is bind-mounted into its container, and the
-container's output is copied to the usual ``stdout.log``/``stderr.log`` as it comes.
+per implementation (see :mod:`panther_env_docker_compose.implementation_images`) and
+one container per service. A server listens on its fixed address on that network,
+which the harness on this host reaches for readiness probes; clients reach their
+server by its service name. Each service's folder is bind-mounted into its
+container, and the container's output is copied to the usual
+``stdout.log``/``stderr.log`` as it comes.
 
 The harness drives the engine through the docker SDK; it also writes
 ``docker-compose.yml`` into the test folder so that a user can re-run the same
-containers by hand. Every container and network carries the run id and an id of this
-environment as labels: teardown removes exactly what this test made, and nothing of
-it survives a crash, a timeout or Ctrl-C of the harness.
+containers by hand. Every container and network carries labels (see
+:mod:`panther_env_docker_compose.cleanup`): teardown removes exactly what this test
+made, and what a killed harness left is removed by the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import threading
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from panther.config.models import NetworkEnvironmentConfig
-from panther.docker_engine import DockerBuildError, DockerUnavailableError, connect
 from panther.environments.base import (
+    LISTENING_ROLES,
     RUN_MARKER,
     NetworkEnvironment,
     RunningService,
     ServiceLaunch,
     ServiceStartError,
     folder_name,
+    port_mapping,
 )
-from panther.environments.compose_file import write_compose_file
-from panther.environments.containers import ContainerPortProbe, ContainerService
 from panther.plugins.manifest import register_plugin
 from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe
 
+from panther_env_docker_compose.cleanup import (
+    OWNER_LABEL,
+    SERVICE_LABEL,
+    TEST_LABEL,
+    harness_labels,
+    remove_dead_runs,
+    remove_labelled,
+)
+from panther_env_docker_compose.compose_file import write_compose_file
+from panther_env_docker_compose.containers import ContainerPortProbe, ContainerService, program_in_container
+from panther_env_docker_compose.engine import DockerBuildError, DockerUnavailableError, connect
+from panther_env_docker_compose.implementation_images import implementation_image
+
 if TYPE_CHECKING:
     from docker import DockerClient
     from docker.models.networks import Network
-
     from panther.config.resolved import ResolvedTest
 
-RUN_LABEL = "org.panther.run"
 #: Debian's nobody:nogroup: who services run as when the harness itself runs as root.
 UNPRIVILEGED_USER = (65534, 65534)
-TEST_LABEL = "org.panther.test"
-#: One value per environment instance (one test iteration): what teardown removes.
-OWNER_LABEL = "org.panther.environment"
-SERVICE_LABEL = "org.panther.service"
-
 #: Where a service sees its own folder.
 CONTAINER_OUTPUT_DIR = PurePosixPath("/panther/output")
 COMPOSE_FILE = "docker-compose.yml"
-LISTENING_ROLES = ("server", "peer")
+IMAGE_BUILD_LOG = "image-build.log"
 # Any port will do for a protocol without a default: each container has its own address.
 FALLBACK_PORT = 4443
+
+# What killed harnesses left is looked for once per process, before its first test.
+_swept = False
+_sweep_lock = threading.Lock()
 
 
 class DockerComposeConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=True):
@@ -74,17 +86,6 @@ class DockerComposeConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown
             raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
         if self.stop_grace < 0:
             raise ValueError(f"stop_grace must not be negative, got {self.stop_grace}")
-
-
-def container_port(ports: list[str]) -> int | None:
-    """The container side of the first ``ports:`` entry (``"8080:80"`` -> 80, ``"4443/udp"`` -> 4443)."""
-    if not ports:
-        return None
-    inner = ports[0].split("/", 1)[0].split(":")[-1]
-    try:
-        return int(inner)
-    except ValueError:
-        raise ValueError(f"ports entry {ports[0]!r}: expected [HOST_PORT:]CONTAINER_PORT[/PROTOCOL]") from None
 
 
 @register_plugin(
@@ -104,7 +105,6 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         self._subnet: ipaddress.IPv4Network | None = None
         self._test_name = ""
         self._addresses: dict[str, str] = {}
-        self._images: dict[str, str] = {}
         self._services: list[ContainerService] = []
         self._compose_services: dict[str, dict[str, Any]] = {}
 
@@ -118,7 +118,7 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
 
     @property
     def labels(self) -> dict[str, str]:
-        return {RUN_LABEL: self.run_id, TEST_LABEL: self._test_name, OWNER_LABEL: self.owner_id}
+        return {**harness_labels(self.run_id), TEST_LABEL: self._test_name, OWNER_LABEL: self.owner_id}
 
     @property
     def client(self) -> DockerClient:
@@ -127,6 +127,7 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 self._client = connect()
             except DockerUnavailableError as exc:
                 raise ServiceStartError(str(exc)) from None
+            _sweep_dead_runs(self._client)
         return self._client
 
     @property
@@ -142,43 +143,16 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             raise ValueError(str(exc)) from None
         hosts = subnet.hosts()
         next(hosts)  # the first address is the bridge itself: this host's side of the network
-        contexts: dict[str, ServiceContext] = {}
-        used_folders: set[str] = set()
-        for name, service in test.services.items():
-            folder = folder_name(name)
-            while folder in used_folders:
-                folder += "_"
-            used_folders.add(folder)
-            directory = self.test_dir / folder
-            directory.mkdir(parents=True, exist_ok=True)
-            address = str(next(hosts))
-            self._addresses[name] = address
-            port = 0
-            if service.protocol.role in LISTENING_ROLES:
-                protocol_port = service.protocol_class.default_port if service.protocol_class else 0
-                port = container_port(service.config.ports) or protocol_port or FALLBACK_PORT
-            contexts[name] = ServiceContext(
-                name=name,
-                role=service.protocol.role,
-                test_name=test.name,
-                host_output_dir=directory,
-                output_dir=CONTAINER_OUTPUT_DIR,
-                host=address,
-                port=port,
-                target=service.protocol.target,
-                environment=self.name,
-                env=dict(service.config.environment),
-                timeout=service.config.timeout,
-            )
+        contexts = self.service_contexts(test, service_view=lambda _folder: CONTAINER_OUTPUT_DIR)
         for name, context in contexts.items():
-            if context.target is None or context.role == "server":
-                continue
-            target = contexts.get(context.target)
-            if target is None:
-                raise ValueError(f"service {name!r}: target {context.target!r} is not a service of this test")
-            if context.role == "client":
-                # By name: the network's DNS resolves a service name to its container.
-                context.host, context.port = context.target, target.port
+            context.host = self._addresses[name] = str(next(hosts))
+            if context.role in LISTENING_ROLES:
+                service = test.services[name]
+                declared = port_mapping(service.config.ports)
+                protocol_port = service.protocol_class.default_port if service.protocol_class else 0
+                context.port = (declared[1] if declared else 0) or protocol_port or FALLBACK_PORT
+        # By name: the network's DNS resolves a service name to its container.
+        self.aim_clients(contexts, lambda name, _target: name)
         return contexts
 
     def _create_network(self) -> ipaddress.IPv4Network:
@@ -274,41 +248,44 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 hostname=folder_name(launch.name)[:63],
                 network=self.network_name,
                 networking_config={self.network_name: endpoint},
+                # A small init as process 1 passes SIGTERM on: a program that sets no
+                # handler of its own then ends at once, as it would on this host.
+                init=True,
                 stdin_open=False,
                 tty=False,
             )
         except (APIError, ImageNotFound) as exc:
             raise ServiceStartError(f"could not create the container of {launch.name}: {exc}") from None
         try:
+            if not program_in_container(container, launch.argv[0]):
+                raise ServiceStartError(f"binary not found in image {image}: {launch.argv[0]}")
             container.start()
         except APIError as exc:
             container.remove(force=True)
-            reason = str(exc.explanation or exc)
-            if "executable file not found" in reason or "no such file or directory" in reason:
-                raise ServiceStartError(f"binary not found in image {image}: {launch.argv[0]}") from None
-            raise ServiceStartError(f"could not start the container of {launch.name}: {reason}") from None
+            raise ServiceStartError(
+                f"could not start the container of {launch.name}: {exc.explanation or exc}"
+            ) from None
+        except ServiceStartError:
+            container.remove(force=True)
+            raise
         running = ContainerService(launch, container)
         self._services.append(running)
         return running
 
     def _image_for(self, launch: ServiceLaunch) -> str:
-        from panther.docker_implementation_images import implementation_image
-
-        implementation = launch.manager.implementation_name
-        if implementation not in self._images:
-            log_path = launch.context.host_output_dir / "image-build.log"
-            try:
-                self._images[implementation] = implementation_image(
-                    launch.manager,
-                    base_image=self.experiment.docker.base_image,
-                    build=self.experiment.docker.build,
-                    log_path=log_path,
-                )
-            except DockerBuildError as exc:
-                raise ServiceStartError(f"no image for {implementation}: {exc}") from None
-            except DockerUnavailableError as exc:
-                raise ServiceStartError(str(exc)) from None
-        return self._images[implementation]
+        """The implementation's image: made in the experiment's prepare phase, so here
+        it is only looked up (or made, when a test runs without that phase)."""
+        try:
+            return implementation_image(
+                launch.manager,
+                base_image=self.experiment.docker.base_image,
+                build=self.experiment.docker.build,
+                log_path=launch.context.host_output_dir / IMAGE_BUILD_LOG,
+            )
+        except DockerBuildError as exc:
+            raise ServiceStartError(f"no image for {launch.manager.implementation_name}: {exc}") from None
+        except DockerUnavailableError as exc:
+            raise ServiceStartError(str(exc)) from None
 
     # ------------------------------------------------------------------ teardown
     def teardown(self) -> None:
@@ -327,27 +304,14 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         return super().default_readiness_probe(service, context, transport)
 
 
-def remove_labelled(client: DockerClient, label: str, value: str | None) -> list[str]:
-    """Remove every container, then every network, labelled ``label=value`` (any value
-    when ``value`` is None); their names.
-
-    With :data:`RUN_LABEL` and a run id, this cleans up after a harness that was killed
-    before its own teardown could run.
-    """
+def _sweep_dead_runs(client: DockerClient) -> None:
+    """Remove, once per process, what harnesses that were killed left on the engine."""
     from docker.errors import DockerException
 
-    removed: list[str] = []
-    selector: dict[str, str | list[str] | bool] = {"label": label if value is None else f"{label}={value}"}
-    for container in client.containers.list(all=True, filters=selector):
-        try:
-            container.remove(force=True, v=True)
-            removed.append(str(container.name))
-        except DockerException:
-            pass  # removed concurrently
-    for network in client.networks.list(filters=selector):
-        try:
-            network.remove()
-            removed.append(str(network.name))
-        except DockerException:
-            pass
-    return removed
+    global _swept
+    with _sweep_lock:
+        if not _swept:
+            _swept = True
+            # A failed sweep must not fail the test: the next run or `panther docker clean` tries again.
+            with contextlib.suppress(DockerException):
+                remove_dead_runs(client)
