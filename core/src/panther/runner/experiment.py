@@ -210,7 +210,7 @@ def run_experiment(
         return result
 
     try:
-        with watched_run(run_id) as watchdog, cancellation.on_signals():
+        with watched_run(run_id, cancellation) as watchdog, cancellation.on_signals():
             # Ctrl-C: whatever of the run is still running (a build, services) ends now.
             cancellation.on_cancel(watchdog.sweep)
             preparation.run()
