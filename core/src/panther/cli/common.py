@@ -34,7 +34,8 @@ def user_errors(*more: type[Exception]) -> Iterator[None]:
     from panther.plugins.registry import PluginError
     from panther.scaffold.errors import ScaffoldError
 
+    caught: tuple[type[Exception], ...] = (ConfigError, PluginError, ScaffoldError, *more)
     try:
         yield
-    except (ConfigError, PluginError, ScaffoldError, *more) as error:
+    except caught as error:
         fail(str(error))

@@ -38,7 +38,7 @@ def installed_extensions() -> dict[str, CliExtension]:
     for entry_point in metadata.entry_points(group=GROUP):
         dist = entry_point.dist
         distribution = dist.name if dist is not None else "an unnamed distribution"
-        summary = (dist.metadata.get("Summary") or "") if dist is not None else ""
+        summary = (dist.metadata.get_all("Summary") or [""])[0] if dist is not None else ""
         found.setdefault(entry_point.name, CliExtension(entry_point.name, entry_point.value, distribution, summary))
     return found
 
@@ -64,9 +64,9 @@ def add_extensions(app: typer.Typer, args: list[str], core_commands: set[str]) -
             if kind == "cli" and name not in extensions:
                 _add(app, name, typer.Typer(**TYPER_SETTINGS), f"Not installed: pip install {distribution}")
         return
-    extension = extensions.get(command)
-    if extension is not None:
-        _add(app, command, _load(extension))
+    found = extensions.get(command)
+    if found is not None:
+        _add(app, command, _load(found))
     elif ("cli", command) in PROVIDERS:
         distribution = PROVIDERS[("cli", command)]
         fail(

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from panther.config.models import NetworkEnvironmentConfig
+from panther.runner.cancellation import Cancellation
 from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe, TcpConnectProbe
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
     from panther.events import EventBus
-    from panther.runner.cancellation import Cancellation
     from panther.services.manager import BaseServiceManager
 
 #: File names of a service's captured output, inside its host output folder.
@@ -157,6 +157,7 @@ class NetworkEnvironment(ABC):
         experiment: ExperimentConfig,
         run_id: str = "",
         preparation: EnvironmentPreparation | None = None,
+        cancellation: Cancellation | None = None,
     ) -> None:
         self.config = config if config is not None else self.config_class()
         self.test_dir = test_dir
@@ -166,6 +167,9 @@ class NetworkEnvironment(ABC):
         self.run_id = run_id
         #: What :meth:`prepare_experiment` returned for this run (empty when it made nothing).
         self.preparation = preparation if preparation is not None else EnvironmentPreparation()
+        #: Set when the run is cancelled (Ctrl-C): work that waits (a container starting)
+        #: looks at it, so that the runner's own reaction is not held up.
+        self.cancellation = cancellation if cancellation is not None else Cancellation()
 
     @classmethod
     def prepare_experiment(
@@ -250,6 +254,15 @@ class NetworkEnvironment(ABC):
         """Decide each service's address, port and folders (creating the folders).
 
         A server's ``host``/``port`` are where it listens; a client's are its target's.
+        """
+
+    def stage(self, launches: Sequence[ServiceLaunch]) -> None:
+        """Every service of the test, in start order, before the first is started.
+
+        An environment may get them ready meanwhile (``docker_compose`` starts their
+        containers, holding each program until :meth:`start`). Each service is still
+        started by :meth:`start`, when the runner says; a staged service that is never
+        started is cleaned up by :meth:`teardown`. By default nothing is done.
         """
 
     @abstractmethod

@@ -24,6 +24,8 @@ from panther.services.readiness import ReadinessProbe
 if TYPE_CHECKING:
     from docker.models.containers import Container
 
+    from panther_env_docker_compose.gate import Gate
+
 #: The exit code of a container that went away without the engine saying how it ended.
 UNKNOWN_EXIT = -1
 # Go's os.FileMode bit of a directory, in the engine's answer about a path.
@@ -77,9 +79,10 @@ class _LogCopier(threading.Thread):
 
 
 class ContainerService(RunningService):
-    def __init__(self, launch: ServiceLaunch, container: Container) -> None:
+    def __init__(self, launch: ServiceLaunch, container: Container, gate: Gate | None = None) -> None:
         super().__init__(launch)
         self.container = container
+        self.gate = gate
         self._exit_code: int | None = None
         self._ended = threading.Event()
         # The process id stays the same while the container runs: read once.
@@ -127,6 +130,8 @@ class ContainerService(RunningService):
             thread.join(timeout=5.0)
         with contextlib.suppress(DockerException):  # already removed
             self.container.remove(force=True, v=True)
+        if self.gate is not None:
+            self.gate.close()
         return self.poll()
 
 

@@ -22,6 +22,8 @@ import ipaddress
 import os
 import threading
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ from panther.config.models import NetworkEnvironmentConfig
 from panther.environments.base import (
     LISTENING_ROLES,
     RUN_MARKER,
+    EnvironmentPreparation,
     NetworkEnvironment,
     RunningService,
     ServiceLaunch,
@@ -42,21 +45,31 @@ from panther.services.readiness import ReadinessProbe
 
 from panther_env_docker_compose.cleanup import (
     OWNER_LABEL,
+    REMOVERS,
     SERVICE_LABEL,
     TEST_LABEL,
     harness_labels,
-    remove_dead_runs,
     remove_labelled,
 )
 from panther_env_docker_compose.compose_file import write_compose_file
 from panther_env_docker_compose.containers import ContainerPortProbe, ContainerService, program_in_container
 from panther_env_docker_compose.engine import DockerBuildError, DockerUnavailableError, connect
+from panther_env_docker_compose.gate import SHELL, Gate
 from panther_env_docker_compose.implementation_images import implementation_image
+from panther_env_docker_compose.preparation import PreparedImages, prepare_images
+from panther_env_docker_compose.subnets import free_subnets
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from docker import DockerClient
+    from docker.models.containers import Container
     from docker.models.networks import Network
+    from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
+    from panther.events import EventBus
+    from panther.runner.cancellation import Cancellation
+    from panther.services.manager import BaseServiceManager
 
 #: Debian's nobody:nogroup: who services run as when the harness itself runs as root.
 UNPRIVILEGED_USER = (65534, 65534)
@@ -66,10 +79,8 @@ COMPOSE_FILE = "docker-compose.yml"
 IMAGE_BUILD_LOG = "image-build.log"
 # Any port will do for a protocol without a default: each container has its own address.
 FALLBACK_PORT = 4443
-
-# What killed harnesses left is looked for once per process, before its first test.
-_swept = False
-_sweep_lock = threading.Lock()
+#: Seconds between two looks at the run's cancellation while a container is being made.
+WAIT_STEP = 0.05
 
 
 class DockerComposeConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=True):
@@ -104,9 +115,13 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         self._network: Network | None = None
         self._subnet: ipaddress.IPv4Network | None = None
         self._test_name = ""
+        self._test_index = -1
         self._addresses: dict[str, str] = {}
         self._services: list[ContainerService] = []
         self._compose_services: dict[str, dict[str, Any]] = {}
+        self._compose_lock = threading.Lock()
+        self._staging: ThreadPoolExecutor | None = None
+        self._staged: dict[str, tuple[ServiceLaunch, Future[tuple[Container, Gate | None]]]] = {}
 
     @property
     def docker_config(self) -> DockerComposeConfig:
@@ -127,16 +142,33 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 self._client = connect()
             except DockerUnavailableError as exc:
                 raise ServiceStartError(str(exc)) from None
-            _sweep_dead_runs(self._client)
         return self._client
 
     @property
     def network_name(self) -> str:
         return f"panther-{folder_name(self._test_name)[:40]}-{self.owner_id}"
 
+    # ------------------------------------------------------------------ experiment
+    @classmethod
+    def prepare_experiment(
+        cls,
+        tests: Sequence[ResolvedTest],
+        *,
+        bus: EventBus,
+        experiment: ExperimentConfig,
+        cancellation: Cancellation,
+        output_dir: Path,
+        managers: Mapping[tuple[int, str], BaseServiceManager],
+        run_id: str = "",
+    ) -> EnvironmentPreparation | None:
+        """Every image the tests need, before any test starts (see :mod:`.preparation`)."""
+        return prepare_images(
+            tests, bus=bus, experiment=experiment, cancellation=cancellation, output_dir=output_dir, managers=managers
+        )
+
     # ------------------------------------------------------------------ plan
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
-        self._test_name = test.name
+        self._test_name, self._test_index = test.name, test.index
         try:
             subnet = self._create_network()
         except ServiceStartError as exc:
@@ -156,29 +188,23 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         return contexts
 
     def _create_network(self) -> ipaddress.IPv4Network:
-        """Create this test's network and return its subnet.
-
-        Fixed addresses need a subnet given at creation; letting the engine pick one
-        first (it avoids the host's routes and the other networks) and then re-creating
-        the network with it keeps that choice to the engine.
-        """
+        """Create this test's network on a free subnet (see :mod:`.subnets`) and return the subnet."""
         from docker.errors import APIError
         from docker.types import IPAMConfig, IPAMPool
 
         last_error: Exception | None = None
-        for _ in range(5):
+        for attempt, subnet in enumerate(free_subnets(self.client)):
+            if attempt == 5:
+                break
             try:
-                probe = self.client.networks.create(f"{self.network_name}-probe", driver="bridge", labels=self.labels)
-                probe.reload()
-                subnet = ipaddress.IPv4Network(probe.attrs["IPAM"]["Config"][0]["Subnet"])
-                probe.remove()
-                ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))])
                 self._network = self.client.networks.create(
-                    self.network_name, driver="bridge", ipam=ipam, labels=self.labels, check_duplicate=True
+                    self.network_name,
+                    driver="bridge",
+                    ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))]),
+                    labels=self.labels,
                 )
-            except APIError as exc:  # e.g. another test took the subnet in between
+            except APIError as exc:  # another harness took that subnet meanwhile
                 last_error = exc
-                remove_labelled(self.client, OWNER_LABEL, self.owner_id)
                 continue
             self._subnet = subnet
             return subnet
@@ -202,43 +228,63 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
         return f"{uid}:{gid}"
 
-    # ------------------------------------------------------------------ start
+    # ------------------------------------------------------------------ stage, start
+    def stage(self, launches: Sequence[ServiceLaunch]) -> None:
+        """Start every container of the test now, side by side, each with its program
+        held at a :class:`~.gate.Gate`; :meth:`start` opens the gate. A container costs
+        the engine most of a second to start: the client's is then ready when its
+        server is, instead of starting after it."""
+        if self._staging is None:
+            self._staging = ThreadPoolExecutor(max_workers=max(len(launches), 1), thread_name_prefix="panther-stage")
+        for launch in launches:
+            self._staged[launch.name] = (launch, self._staging.submit(self._create, launch, gated=True))
+
     def start(self, launch: ServiceLaunch) -> RunningService:
-        from docker.errors import APIError, ImageNotFound
+        from docker.errors import APIError
 
         if self._network is None:
             raise ServiceStartError("the docker_compose environment started a service before planning the test")
+        staged = self._staged.pop(launch.name, None)
+        if staged is not None and _same(staged[0], launch):
+            container, gate = self._made(staged[1])
+        else:
+            if staged is not None:
+                self._discard(staged[1])
+            container, gate = self._create(launch, gated=False)
+        try:
+            if gate is not None:
+                gate.open()
+            else:
+                container.start()
+        except APIError as exc:
+            container.remove(force=True)
+            raise ServiceStartError(
+                f"could not start the container of {launch.name}: {exc.explanation or exc}"
+            ) from None
+        running = ContainerService(launch, container, gate)
+        self._services.append(running)
+        return running
+
+    def _create(self, launch: ServiceLaunch, *, gated: bool) -> tuple[Container, Gate | None]:
+        """Create ``launch``'s container; ``gated``: also start it, its program held at a gate
+        (when the image has the shell the gate needs)."""
+        from docker.errors import APIError, ImageNotFound
+
         context = launch.context
         image = self._image_for(launch)
         env = {**launch.env, RUN_MARKER: self.run_id}
         volumes = {str(context.host_output_dir.resolve()): {"bind": str(CONTAINER_OUTPUT_DIR), "mode": "rw"}}
         labels = {**self.labels, SERVICE_LABEL: launch.name}
+        gate = Gate(context.host_output_dir, CONTAINER_OUTPUT_DIR) if gated else None
         user = self._container_user(context.host_output_dir)
         address = self._addresses[launch.name]
         name = f"{self.network_name}-{folder_name(launch.name)}"[:120]
         endpoint = self.client.api.create_endpoint_config(ipv4_address=address, aliases=[launch.name])
-        self._compose_services[launch.name] = {
-            "image": image,
-            "argv": launch.argv,
-            "env": env,
-            "address": address,
-            "labels": labels,
-            "host_dir": str(context.host_output_dir.resolve()),
-            "user": user,
-            "target": context.target,
-        }
-        write_compose_file(
-            self.test_dir / COMPOSE_FILE,
-            network=self.network_name,
-            subnet=str(self._subnet),  # set together with the network
-            labels=self.labels,
-            services=self._compose_services,
-            container_dir=str(CONTAINER_OUTPUT_DIR),
-        )
+        self._record(launch, image=image, env=env, address=address, labels=labels, user=user)
         try:
             container = self.client.containers.create(
                 image,
-                command=launch.argv,
+                command=gate.argv(launch.argv) if gate is not None else launch.argv,
                 name=name,
                 environment=env,
                 volumes=volumes,
@@ -255,11 +301,17 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 tty=False,
             )
         except (APIError, ImageNotFound) as exc:
+            if gate is not None:
+                gate.close()
             raise ServiceStartError(f"could not create the container of {launch.name}: {exc}") from None
         try:
             if not program_in_container(container, launch.argv[0]):
                 raise ServiceStartError(f"binary not found in image {image}: {launch.argv[0]}")
-            container.start()
+            if gate is not None and not program_in_container(container, SHELL):
+                gate.close()  # no shell for the gate: the container starts when the service does
+                gate = None
+            if gate is not None and not self.cancellation.cancelled:
+                container.start()
         except APIError as exc:
             container.remove(force=True)
             raise ServiceStartError(
@@ -268,13 +320,54 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         except ServiceStartError:
             container.remove(force=True)
             raise
-        running = ContainerService(launch, container)
-        self._services.append(running)
-        return running
+        return container, gate
+
+    def _made(self, staged: Future[tuple[Container, Gate | None]]) -> tuple[Container, Gate | None]:
+        """A staged container once it is made (its failure is raised here); Ctrl-C does not wait for it."""
+        while True:
+            try:
+                return staged.result(timeout=WAIT_STEP)
+            except FutureTimeout:
+                if self.cancellation.cancelled:
+                    raise ServiceStartError(f"not started: {self.cancellation.reason}") from None
+
+    @staticmethod
+    def _discard(staged: Future[tuple[Container, Gate | None]]) -> None:
+        """Remove a staged container that will not be started, and its gate."""
+        from docker.errors import DockerException
+
+        if staged.exception() is not None:
+            return  # it was never made
+        container, gate = staged.result()
+        with contextlib.suppress(DockerException):
+            container.remove(force=True, v=True)
+        if gate is not None:
+            gate.close()
+
+    def _record(self, launch: ServiceLaunch, **service: Any) -> None:
+        """Add ``launch`` to ``docker-compose.yml``, as it runs (not through its gate)."""
+        with self._compose_lock:
+            self._compose_services[launch.name] = {
+                **service,
+                "argv": launch.argv,
+                "host_dir": str(launch.context.host_output_dir.resolve()),
+                "target": launch.context.target,
+            }
+            write_compose_file(
+                self.test_dir / COMPOSE_FILE,
+                network=self.network_name,
+                subnet=str(self._subnet),  # set together with the network
+                labels=self.labels,
+                services=self._compose_services,
+                container_dir=str(CONTAINER_OUTPUT_DIR),
+            )
 
     def _image_for(self, launch: ServiceLaunch) -> str:
         """The implementation's image: made in the experiment's prepare phase, so here
         it is only looked up (or made, when a test runs without that phase)."""
+        prepared = self.preparation.data
+        if isinstance(prepared, PreparedImages) and (self._test_index, launch.name) in prepared.images:
+            return prepared.images[(self._test_index, launch.name)]
         try:
             return implementation_image(
                 launch.manager,
@@ -289,9 +382,15 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
 
     # ------------------------------------------------------------------ teardown
     def teardown(self) -> None:
+        if self._staging is not None:
+            # Containers still being made must exist before they can be removed.
+            self._staging.shutdown(wait=True, cancel_futures=True)
         grace = self.docker_config.stop_grace
-        for service in self._services:
-            service.stop(grace=grace)
+        with ThreadPoolExecutor(max_workers=REMOVERS, thread_name_prefix="panther-teardown") as workers:
+            # Side by side: each may wait its grace for a program to end.
+            list(workers.map(lambda service: service.stop(grace=grace), self._services))
+            list(workers.map(lambda staged: self._discard(staged[1]), self._staged.values()))
+        self._staged.clear()
         if self._client is not None:
             remove_labelled(self._client, OWNER_LABEL, self.owner_id)
         self._network = None
@@ -304,14 +403,10 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         return super().default_readiness_probe(service, context, transport)
 
 
-def _sweep_dead_runs(client: DockerClient) -> None:
-    """Remove, once per process, what harnesses that were killed left on the engine."""
-    from docker.errors import DockerException
-
-    global _swept
-    with _sweep_lock:
-        if not _swept:
-            _swept = True
-            # A failed sweep must not fail the test: the next run or `panther docker clean` tries again.
-            with contextlib.suppress(DockerException):
-                remove_dead_runs(client)
+def _same(staged: ServiceLaunch, launch: ServiceLaunch) -> bool:
+    """Whether a staged container runs what ``launch`` asks (the runner may change a command)."""
+    return (staged.argv, staged.env, staged.context.host_output_dir) == (
+        launch.argv,
+        launch.env,
+        launch.context.host_output_dir,
+    )

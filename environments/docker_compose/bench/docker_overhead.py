@@ -1,0 +1,86 @@
+"""What a cached Docker test adds to the same test on ``local`` (goal: under 3 s).
+
+The MINIP ping-pong example (``examples/minip_ping_pong.yaml``) runs through the real
+``panther run``, alternately on ``local`` and on ``docker_compose`` (its images built
+by a first, unmeasured run), several times each; the runs take turns, so a change of
+load on a shared machine weighs on both alike. Printed, never asserted: the median
+test duration on each, their difference and ratio, the median of each phase, and the
+wall time of the whole command (which also holds the experiment's prepare phase).
+
+    python environments/docker_compose/bench/docker_overhead.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLE = ROOT / "examples" / "minip_ping_pong.yaml"
+PHASES = ("prepare", "deploy", "ready", "run", "collect", "verdict", "teardown")
+
+
+def experiment(folder: Path, environment: str) -> Path:
+    document = yaml.safe_load(EXAMPLE.read_text())
+    for test in document["tests"]:
+        test["network_environment"] = {"type": environment}
+    path = folder / f"{environment}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def run(path: Path, output: Path) -> dict[str, Any]:
+    """One ``panther run``: the test's duration and phases, and the command's wall time."""
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(output), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - began
+    results = sorted(output.glob("*/results.json"))
+    if done.returncode != 0 or not results:
+        raise SystemExit(f"{path.name}: panther run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    [test] = json.loads(results[-1].read_text())["tests"]
+    return {"test": test["duration"], "wall": wall, **{phase: test["phases"].get(phase, 0.0) for phase in PHASES}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs on each environment (default: 5)")
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory(prefix="panther-bench-") as folder:
+        root = Path(folder)
+        files = {environment: experiment(root, environment) for environment in ("local", "docker_compose")}
+        for environment, path in files.items():  # unmeasured: images, caches
+            run(path, root / f"warm-{environment}")
+        samples: dict[str, list[dict[str, Any]]] = {environment: [] for environment in files}
+        for number in range(runs):
+            for environment, path in files.items():
+                samples[environment].append(run(path, root / f"{environment}-{number}"))
+    median = {
+        environment: {key: statistics.median(sample[key] for sample in found) for key in found[0]}
+        for environment, found in samples.items()
+    }
+    local, docker = median["local"], median["docker_compose"]
+    print(f"MINIP ping-pong, median of {runs} runs each (seconds)")
+    print(f"  {'':<22}{'local':>10}{'docker':>10}{'added':>10}")
+    for key in ("test", *PHASES, "wall"):
+        label = {"test": "test duration", "wall": "panther run (wall)"}.get(key, f"  {key}")
+        print(f"  {label:<22}{local[key]:10.3f}{docker[key]:10.3f}{docker[key] - local[key]:+10.3f}")
+    print(f"  Docker adds {docker['test'] - local['test']:.2f} s to the test (goal: under 3 s),")
+    print(f"  {docker['test'] / local['test']:.2f} x its duration on local")
+
+
+if __name__ == "__main__":
+    main()
