@@ -55,10 +55,28 @@ def run(path: Path, output: Path) -> dict[str, Any]:
     return {"test": test["duration"], "wall": wall, **{phase: test["phases"].get(phase, 0.0) for phase in PHASES}}
 
 
+def engine_missing() -> str | None:
+    """Why Docker cannot be measured here, if it cannot."""
+    from panther_env_docker_compose.base_image import DEFAULT_BASE_IMAGE
+    from panther_env_docker_compose.engine import DockerUnavailableError, connect, image_exists
+
+    try:
+        connect()
+    except DockerUnavailableError as exc:
+        return str(exc)
+    if not image_exists(DEFAULT_BASE_IMAGE):
+        return f"no base image {DEFAULT_BASE_IMAGE}: make it with `panther docker base-image`"
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs on each environment (default: 5)")
     runs = parser.parse_args().runs
+    missing = engine_missing()
+    if missing:
+        print(f"docker overhead: not measured: {missing}")
+        return
     with tempfile.TemporaryDirectory(prefix="panther-bench-") as folder:
         root = Path(folder)
         files = {environment: experiment(root, environment) for environment in ("local", "docker_compose")}
