@@ -17,7 +17,7 @@ from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, ServiceOutcome
 from panther_base_quic import QUICConfig, QUICProtocol, QUICProtocolConfig
 from panther_base_quic.certificates import CertificateSet
-from panther_base_quic.transfer import file_content
+from panther.transfer import file_content
 
 SIZES = [10, 4096, 70000]
 

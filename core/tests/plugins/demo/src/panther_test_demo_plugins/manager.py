@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from panther import BaseServiceManager, ImplementationConfig, register_plugin
+from panther import BaseServiceManager, ImplementationConfig, ServiceContext, register_plugin
+
+SETTINGS = "settings.json"
 
 Behaviour = Literal["normal", "crash", "hang", "never_ready", "unsupported", "argv_echo"]
 
@@ -17,6 +21,8 @@ class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=T
     # The client's lines are "<message> <index>".
     message: str = "hello"
     spawn_orphan: bool = False
+    # Write settings.json before the start (``write_service_files``); the program checks it.
+    settings_file: bool = False
 
 
 @register_plugin(
@@ -49,7 +55,16 @@ class DemoEchoServiceManager(BaseServiceManager):
             "--behaviour", str(kwargs["behaviour"]),
             "--label", str(kwargs["label"]),
         ]  # fmt: skip
+        if kwargs.get("settings_file"):
+            args += ["--settings", str(PurePosixPath(kwargs["output_dir"]) / SETTINGS)]
         return [*args, "--spawn-orphan"] if kwargs.get("spawn_orphan") else args
+
+    def write_service_files(self, context: ServiceContext) -> None:
+        if not getattr(self.config, "settings_file", False):
+            return
+        arguments = self.run_arguments(context.role)
+        settings = {"port": arguments["port"], "lines": arguments.get("lines"), "folder": str(context.output_dir)}
+        (context.host_output_dir / SETTINGS).write_text(json.dumps(settings))
 
     def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
         return self._common_args("server", **kwargs)
