@@ -74,6 +74,9 @@ def test_prepare_gives_each_service_its_view_of_the_material(tmp_path: Path) -> 
     server, client = test.services["server"].arguments, test.services["client"].arguments
     assert server["cert_file"] == "/srv/server/tls/cert.pem" and server["key_file"] == "/srv/server/tls/key.pem"
     assert client["ca_file"] == "/srv/client/tls/ca.pem"
+    # Least privilege: the client trusts the CA and holds no certificate or key of the server.
+    assert client["cert_file"] is None and client["key_file"] is None
+    assert sorted(path.name for path in (tmp_path / "client" / "tls").iterdir()) == ["ca.pem"]
     assert server["keylog_file"] == "/srv/server/keys.log" and server["qlog_dir"] == "/srv/server/qlog"
     assert (server["alpn"], server["quic_version"], server["quic_version_wire"]) == ("hq-interop", "rfc9000", 1)
     assert server["www_dir"] == "/srv/server/www"

@@ -139,12 +139,8 @@ class QUICProtocol(BaseProtocol):
                 "ca_file": str(user_ca) if user_ca else None,
             }
         assert generated is not None  # made whenever a service lacks its own files
-        copy = generated.copy_to(service.host_output_dir / "tls")
-        return {
-            "cert_file": service.service_path(copy.cert_file),
-            "key_file": service.service_path(copy.key_file),
-            "ca_file": str(user_ca) if user_ca else service.service_path(copy.ca_file),
-        }
+        files = generated.files_for(service)
+        return {**files, "ca_file": str(user_ca)} if user_ca else files
 
     # ------------------------------------------------------------------ verdict
     def evaluate_test(self, test: TestContext, outcomes: Mapping[str, ServiceOutcome]) -> list[Check]:
