@@ -26,6 +26,24 @@ from panther_base_http.versions import DEFAULT_VERSION, HTTP1, HTTP2, HTTP3, TLS
 DEFAULT_PORT = 8080
 
 
+# Keys derived from the version when the protocol has not decided them.
+_DERIVED = ("http_versions", "tls", "scheme", "url")
+
+
+def _with_http_defaults(arguments: dict[str, Any]) -> dict[str, Any]:
+    version = canonical_version(arguments.get("http_version") or DEFAULT_VERSION)
+    arguments["http_version"] = version
+    arguments.setdefault("http_versions", [version])
+    arguments.setdefault("tls", version in TLS_VERSIONS)
+    scheme = "https" if arguments["tls"] else "http"
+    arguments.setdefault("scheme", scheme)
+    host = str(arguments["host"])
+    authority = f"[{host}]" if ":" in host else host
+    arguments.setdefault("url", f"{scheme}://{authority}:{arguments['port']}/")
+    arguments.setdefault("urls", [])
+    return arguments
+
+
 class BaseHTTPServiceManager(BaseTCPServiceManager):
     """Base of HTTP implementation plugins (see the IUT development guide)."""
 
@@ -38,20 +56,13 @@ class BaseHTTPServiceManager(BaseTCPServiceManager):
         """The TCP base's ``host`` and ``port``, then every HTTP key with a default, so
         a command can be generated outside a test too; what the ``http`` protocol
         decided for the test (``tls``, ``scheme``, ``url`` ...) is kept as it is."""
-        arguments = super().run_arguments(role)
-        version = canonical_version(arguments.get("http_version") or DEFAULT_VERSION)
-        arguments["http_version"] = version
-        arguments.setdefault("http_versions", [version])
-        arguments.setdefault("tls", version in TLS_VERSIONS)
-        scheme = "https" if arguments["tls"] else "http"
-        arguments.setdefault("scheme", scheme)
-        host = str(arguments["host"])
-        authority = f"[{host}]" if ":" in host else host
-        arguments.setdefault("url", f"{scheme}://{authority}:{arguments['port']}/")
-        arguments.setdefault("urls", [])
-        return arguments
+        return _with_http_defaults(super().run_arguments(role))
 
     def generate_run_argv(self, role: str = "server", **kwargs: Any) -> list[str]:
+        if "http_version" in kwargs and "tls" not in (self.context.arguments if self.context else {}):
+            # Outside a test, a version named by the caller also decides TLS and the URL.
+            base = {key: value for key, value in self.run_arguments(role).items() if key not in _DERIVED}
+            kwargs = {**_with_http_defaults({**base, "http_version": kwargs["http_version"]}), **kwargs}
         arguments = {**self.run_arguments(role), **kwargs}
         asked = [arguments["http_version"]] if role == "client" else list(arguments["http_versions"])
         missing = [version for version in asked if version not in self.http_versions]
