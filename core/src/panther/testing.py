@@ -1,7 +1,8 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
 ``run_panther`` runs an experiment through the real ``panther run`` command and
-reads back what it recorded (``run_pair``: one test of a server and a client);
+reads back what it recorded (``run_pair``: one test of a server and a client;
+``client_folders`` and ``private_keys_in``: where a server's key must never be);
 ``UdpResponder`` and ``silent_udp_port`` are real UDP peers on loopback for testing
 readiness probes.
 
@@ -133,6 +134,22 @@ def run_pair(
         ]
     }
     return run_panther(experiment, folder, timeout=timeout + 120)
+
+
+def private_keys_in(folder: Path) -> list[Path]:
+    """Files under ``folder`` holding a PEM private key, whatever their names: what a
+    client's folder (a client container's only mount) must never contain."""
+    return [path for path in folder.rglob("*") if path.is_file() and b"PRIVATE KEY-----" in path.read_bytes()]
+
+
+def client_folders(run: ExperimentRun) -> list[Path]:
+    """The folder of every client service of every test of ``run``."""
+    return [
+        run.output_dir / service["output_dir"]
+        for test in run.results["tests"]
+        for service in test["services"]
+        if service["role"] == "client"
+    ]
 
 
 class UdpResponder:

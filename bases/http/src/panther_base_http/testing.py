@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from panther.testing import ExperimentRun, run_pair
+from panther.testing import ExperimentRun, private_keys_in, run_pair
 
 #: File sizes of the transfer experiment: 1 KiB to 1 MiB.
 TRANSFER = [1024, 65536, 1048576]
@@ -57,11 +57,3 @@ def assert_http_transfer_passes(folder: Path, server: str, client: str, version:
         assert test.checks[f"server HTTP {name}"]["status"] == "passed", test.checks[f"server HTTP {name}"]
     assert not private_keys_in(test.output_dir / "client")
 
-
-def private_keys_in(folder: Path) -> list[Path]:
-    """Files under ``folder`` that hold a PEM private key, whatever their names."""
-    return [
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and b"PRIVATE KEY-----" in path.read_bytes()
-    ]
