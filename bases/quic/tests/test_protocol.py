@@ -15,9 +15,9 @@ from panther.plugins.manifest import manifest_of
 from panther.protocols import TestContext as ProtocolTest
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, ServiceOutcome
+from panther.transfer import file_content
 from panther_base_quic import QUICConfig, QUICProtocol, QUICProtocolConfig
 from panther_base_quic.certificates import CertificateSet
-from panther.transfer import file_content
 
 SIZES = [10, 4096, 70000]
 

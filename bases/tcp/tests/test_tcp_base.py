@@ -51,8 +51,9 @@ def test_address_defaults_then_configuration_then_deployment(tmp_path: Path) -> 
     configured = LineServer(TCPConfig(host="::1", port=7000))
     assert configured.generate_run_argv(role="client")[-1] == "::1:7000"
     context = ServiceContext(
-        name="s", role="server", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path, host="10.0.0.2", port=8123
+        name="s", role="server", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path, host="10.0.0.2"
     )
+    context.port = 8123
     deployed = LineServer(TCPConfig(port=7000), context=context)
     assert deployed.generate_run_argv(role="server")[-1] == "10.0.0.2:8123"
 

@@ -37,8 +37,8 @@ def test_its_exchange_record_is_json() -> None:
 
 def test_versions_come_from_the_installed_curl() -> None:
     manager = CurlServiceManager()
-    assert {"http/1.1", "h2"} <= set(manager.http_versions)
-    if "h3" not in manager.http_versions:
+    assert {"http/1.1", "h2"} <= set(manager.supported_http_versions())
+    if "h3" not in manager.supported_http_versions():
         with pytest.raises(UnsupportedFeatureError, match="curl does not speak h3"):
             manager.generate_run_argv(role="client", http_version="h3")
 

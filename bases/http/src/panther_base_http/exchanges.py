@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from panther.services.outcome import Check
+from panther.services.outcome import Check, CheckStatus
 
 from panther_base_http.versions import version_used
 
@@ -85,6 +85,7 @@ class ExchangeJudge:
 
     def checks(self) -> list[Check]:
         if not self.exchanges:
+            status: CheckStatus
             if self.role == "client":
                 # A client was asked to fetch files: no record of it is a failure.
                 status = "failed"
@@ -95,24 +96,20 @@ class ExchangeJudge:
             return [self._check(what, status, reason) for what in ("status", "version")]
         return [self.status_check(), self.version_check()]
 
-    def _check(self, what: str, status: str, reason: str) -> Check:
+    def _check(self, what: str, status: CheckStatus, reason: str) -> Check:
         return Check(name=f"{self.service} HTTP {what}", status=status, reason=reason, evidence=[str(self.log)])
 
     def status_check(self) -> Check:
         seen = {exchange.path for exchange in self.exchanges}
         missing = [path for path in self.expected_paths if path not in seen]
         if missing:
-            return self._check(
-                "status", "failed", f"no response recorded for {_names(missing)} ({self.source})"
-            )
+            return self._check("status", "failed", f"no response recorded for {_names(missing)} ({self.source})")
         bad = [exchange for exchange in self.exchanges if exchange.status != 200]
         if bad:
             statuses = ", ".join(sorted({str(exchange.status) for exchange in bad}))
-            return self._check(
-                "status",
-                "failed",
-                f"{len(bad)} of {len(self.exchanges)} response(s) had status {statuses}, not 200: {_names(exchange.path for exchange in bad)} ({self.source})",
-            )
+            which = _names(exchange.path for exchange in bad)
+            count = f"{len(bad)} of {len(self.exchanges)} response(s)"
+            return self._check("status", "failed", f"{count} had status {statuses}, not 200: {which} ({self.source})")
         return self._check("status", "passed", f"{len(self.exchanges)} response(s), all 200 ({self.source})")
 
     def version_check(self) -> Check:
@@ -120,11 +117,7 @@ class ExchangeJudge:
         other = [exchange for exchange in self.exchanges if exchange.version not in self.versions]
         if other:
             used = ", ".join(sorted({exchange.version or repr(exchange.recorded_version) for exchange in other}))
-            return self._check(
-                "version",
-                "failed",
-                f"expected {wanted}, {len(other)} of {len(self.exchanges)} exchange(s) used {used}: {_names(exchange.path for exchange in other)} ({self.source})",
-            )
-        return self._check(
-            "version", "passed", f"{len(self.exchanges)} exchange(s), all over {wanted} ({self.source})"
-        )
+            which = _names(exchange.path for exchange in other)
+            count = f"{len(other)} of {len(self.exchanges)} exchange(s)"
+            return self._check("version", "failed", f"expected {wanted}, {count} used {used}: {which} ({self.source})")
+        return self._check("version", "passed", f"{len(self.exchanges)} exchange(s), all over {wanted} ({self.source})")

@@ -65,11 +65,11 @@ class BaseHTTPServiceManager(BaseTCPServiceManager):
             kwargs = {**_with_http_defaults({**base, "http_version": kwargs["http_version"]}), **kwargs}
         arguments = {**self.run_arguments(role), **kwargs}
         asked = [arguments["http_version"]] if role == "client" else list(arguments["http_versions"])
-        missing = [version for version in asked if version not in self.http_versions]
+        speaks = self.supported_http_versions()
+        missing = [version for version in asked if version not in speaks]
         if missing:
             raise UnsupportedFeatureError(
-                f"{self._get_implementation_name()} does not speak {', '.join(missing)} "
-                f"(it speaks {', '.join(self.http_versions)})"
+                f"{self._get_implementation_name()} does not speak {', '.join(missing)} (it speaks {', '.join(speaks)})"
             )
         return super().generate_run_argv(role=role, **kwargs)
 
@@ -81,8 +81,14 @@ class BaseHTTPServiceManager(BaseTCPServiceManager):
             environment["SSLKEYLOGFILE"] = str(keylog_file)
         return environment
 
+    def supported_http_versions(self) -> tuple[str, ...]:
+        """The versions the implementation speaks: ``http_versions``, unless the plugin
+        finds out at run time (curl asks the installed program)."""
+        return self.http_versions
+
     def get_supported_features(self) -> dict[str, bool]:
-        return {version: version in self.http_versions for version in (HTTP1, HTTP2, HTTP3)}
+        speaks = self.supported_http_versions()
+        return {version: version in speaks for version in (HTTP1, HTTP2, HTTP3)}
 
     def get_readiness_probe(self, host: str, port: int) -> ReadinessProbe | None:
         role = self.context.role if self.context is not None else "server"

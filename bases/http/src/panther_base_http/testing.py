@@ -56,4 +56,3 @@ def assert_http_transfer_passes(folder: Path, server: str, client: str, version:
     for name in ("status", "version"):
         assert test.checks[f"server HTTP {name}"]["status"] == "passed", test.checks[f"server HTTP {name}"]
     assert not private_keys_in(test.output_dir / "client")
-

@@ -14,9 +14,7 @@ HTTP1, HTTP2, HTTP3 = "http/1.1", "h2", "h3"
 DEFAULT_VERSION = HTTP1
 
 #: ``protocol.version`` values and the HTTP major version each means.
-HTTP_VERSIONS: Mapping[str, int] = MappingProxyType(
-    {HTTP1: 1, "1.1": 1, HTTP2: 2, "2": 2, HTTP3: 3, "3": 3}
-)
+HTTP_VERSIONS: Mapping[str, int] = MappingProxyType({HTTP1: 1, "1.1": 1, HTTP2: 2, "2": 2, HTTP3: 3, "3": 3})
 _CANONICAL = {1: HTTP1, 2: HTTP2, 3: HTTP3}
 
 #: Versions that always run over TLS.

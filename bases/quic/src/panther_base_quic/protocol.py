@@ -25,6 +25,7 @@ from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
 from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
 from panther_base_quic.versions import DEFAULT_VERSION, QUIC_VERSIONS, quic_version_wire, version_names
 
+
 class QUICProtocolConfig(TransferProtocolConfig, kw_only=True, forbid_unknown_fields=True):
     """The ``protocol:`` keys of a QUIC service beyond name, version, role, target,
     and the files to transfer (``transfer``, ``seed``)."""

@@ -18,7 +18,9 @@ from panther_base_http import BaseHTTPServiceManager
 from panther_iut_curl.__about__ import __version__
 
 # The HTTP base's exchange record, one line per transfer.
-WRITE_OUT = '{"url":"%{url_effective}","status":%{response_code},"http_version":"%{http_version}","bytes":%{size_download}}\\n'
+WRITE_OUT = (
+    '{"url":"%{url_effective}","status":%{response_code},"http_version":"%{http_version}","bytes":%{size_download}}\\n'
+)
 VERSION_FLAGS = {"http/1.1": "--http1.1", "h2": "--http2", "h3": "--http3-only"}
 # `curl --version` feature names of the versions beyond HTTP/1.1.
 FEATURES = {"h2": "HTTP2", "h3": "HTTP3"}
@@ -50,8 +52,8 @@ class CurlServiceManager(BaseHTTPServiceManager):
     def _get_binary_name(self) -> str:
         return "curl"
 
-    @property  # type: ignore[override]
-    def http_versions(self) -> tuple[str, ...]:  # what this curl speaks, not what curl can be built with
+    def supported_http_versions(self) -> tuple[str, ...]:
+        # What this curl speaks, not what curl can be built with.
         curl = self.find_binary()
         return curl_http_versions(curl) if curl else ("http/1.1",)
 
