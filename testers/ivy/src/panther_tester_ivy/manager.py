@@ -80,8 +80,9 @@ class IvyTesterServiceManager(BaseServiceManager):
         return MINIP if self.test.protocol == "minip" else quic.local_model(self.settings)
 
     def compile_request(self) -> CompileRequest:
+        model = self.model()
         extra = quic.local_compile_env(self.settings) if self.test.protocol == "quic" else ()
-        return CompileRequest(self.test.name, self.model(), extra, self.settings.compile_timeout)
+        return CompileRequest(self.test.name, model, extra, self.settings.compile_timeout)
 
     def _do_prepare(self, plugin_manager: Any = None) -> None:
         self._check_role()
@@ -182,7 +183,7 @@ class IvyTesterServiceManager(BaseServiceManager):
 
     # ------------------------------------------------------------------ verdict
     def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
-        """One check, ``<service> ivy <test>``, from the trace; the exit status is not used."""
+        """One check, ``<service> <test>``, from the trace; the exit status is not used."""
         if outcome.start_error:
             return super().evaluate(outcome)
         model = MINIP if self.test.protocol == "minip" else self._quic_model_for_lines()
@@ -196,7 +197,7 @@ class IvyTesterServiceManager(BaseServiceManager):
             return ModelSource(())  # in a container: the failure names file and line only
 
     def _check(self, outcome: ServiceOutcome, report: TesterReport) -> Check:
-        name = f"{outcome.name} ivy {self.test.name}"
+        name = f"{outcome.name} {self.test.name}"
         evidence = [str(outcome.stdout), str(outcome.stderr)]
         seed = f"seed {self._seed}" if self._seed is not None else "its seed"
         if report.violation is not None:
