@@ -50,7 +50,11 @@ def test_prepare_hands_clients_their_count_and_payload_size(tmp_path: Path) -> N
 def test_prepare_hands_a_server_the_count_of_the_clients_that_target_it(tmp_path: Path) -> None:
     def context(name: str, role: str, target: str | None = None) -> ServiceContext:
         return ServiceContext(
-            name=name, role=role, test_name="t", host_output_dir=tmp_path / name, output_dir=tmp_path / name,
+            name=name,
+            role=role,
+            test_name="t",
+            host_output_dir=tmp_path / name,
+            output_dir=tmp_path / name,
             target=target,
         )
 

@@ -43,7 +43,10 @@ def experiment(client: dict[str, object]) -> dict[str, object]:
                         "implementation": {"name": "ping_pong", "type": "iut"},
                         "protocol": {"name": "minip", "role": "server"},
                     },
-                    "client": {**client, "protocol": {"name": "minip", "role": "client", "target": "server", "count": 10}},
+                    "client": {
+                        **client,
+                        "protocol": {"name": "minip", "role": "client", "target": "server", "count": 10},
+                    },
                 },
             }
         ],
@@ -87,9 +90,13 @@ def main() -> None:
         cold = compile_test(request, toolchain, Path(scratch))
         cached = compile_test(request, toolchain, Path(scratch))
     assert not cold.cached and cached.cached
-    print(f"cold compile of minip_server_test: {cold.seconds:.2f}s = {cold.seconds / python_start:.0f}x python start-up")
-    print(f"cached lookup instead:             {cached.seconds * 1000:.2f}ms = "
-          f"{cached.seconds / python_start:.3f}x python start-up")
+    print(
+        f"cold compile of minip_server_test: {cold.seconds:.2f}s = {cold.seconds / python_start:.0f}x python start-up"
+    )
+    print(
+        f"cached lookup instead:             {cached.seconds * 1000:.2f}ms = "
+        f"{cached.seconds / python_start:.3f}x python start-up"
+    )
 
     compile_test(CompileRequest("minip_server_test", MINIP), toolchain, root)  # the cache `panther run` uses
     walls: dict[str, list[float]] = {"ivy": [], "ping_pong": []}
@@ -104,10 +111,14 @@ def main() -> None:
                 tests[name].append(test)
     ivy_wall, base_wall = statistics.median(walls["ivy"]), statistics.median(walls["ping_pong"])
     ivy_test, base_test = statistics.median(tests["ivy"]), statistics.median(tests["ping_pong"])
-    print(f"panther run, Ivy tester vs ping-pong server:    {ivy_wall:.2f}s = {ivy_wall / base_wall:.2f}x "
-          f"the ping-pong client's {base_wall:.2f}s (medians of {runs})")
-    print(f"the test itself: {ivy_test:.2f}s = {ivy_test / base_test:.2f}x the ping-pong client's {base_test:.2f}s; "
-          f"goal under {GOAL_SECONDS:.0f}s: {'met' if ivy_test < GOAL_SECONDS else 'NOT met'}")
+    print(
+        f"panther run, Ivy tester vs ping-pong server: {ivy_wall:.2f}s = {ivy_wall / base_wall:.2f}x "
+        f"the ping-pong client's {base_wall:.2f}s (medians of {runs})"
+    )
+    print(
+        f"the test itself: {ivy_test:.2f}s = {ivy_test / base_test:.2f}x the ping-pong client's {base_test:.2f}s; "
+        f"goal under {GOAL_SECONDS:.0f}s: {'met' if ivy_test < GOAL_SECONDS else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

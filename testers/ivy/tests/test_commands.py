@@ -127,8 +127,9 @@ def test_quic_image_is_built_from_pinned_commits_and_compiles_the_test(tmp_path:
     assert "ivyc target=test quic_client_test_max.ivy" in dockerfile
     launcher = base64.b64encode((Path(__file__).parents[1] / "src/panther_tester_ivy/launch.py").read_bytes())
     assert launcher.decode() in dockerfile
-    bad = manager(tmp_path, "server", environment="docker_compose", test="quic_client_test_max",
-                  picotls_commit="main; rm -rf /")
+    bad = manager(
+        tmp_path, "server", environment="docker_compose", test="quic_client_test_max", picotls_commit="main; rm -rf /"
+    )
     with pytest.raises(ServiceManagerError, match="picotls_commit"):
         bad.generate_dockerfile_content()
 
@@ -140,7 +141,8 @@ def test_minip_testers_say_they_need_local(tmp_path: Path) -> None:
 
 
 def test_the_launcher_resolves_names_to_ivy_addresses() -> None:
-    assert launch_arguments(["server_addr=@localhost", "seed=3", "plain"]) == ["server_addr=0x7f000001", "seed=3", "plain"]
+    resolved = launch_arguments(["server_addr=@localhost", "seed=3", "plain"])
+    assert resolved == ["server_addr=0x7f000001", "seed=3", "plain"]
 
 
 def test_configuration_is_checked_when_the_file_is_loaded() -> None:

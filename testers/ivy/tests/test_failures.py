@@ -24,7 +24,7 @@ def _fake_quic_checkout(root: Path) -> tuple[Path, Path]:
     models = root / "protocol-testing" / "quic"
     (models / "quic_tests" / "server_tests").mkdir(parents=True)
     (models / "quic_tests" / "server_tests" / "quic_server_test_broken.ivy").write_text(
-        '#lang ivy1.7\ninclude quic_missing_stack\nexport action step = { require true }\n'
+        "#lang ivy1.7\ninclude quic_missing_stack\nexport action step = { require true }\n"
     )
     picotls = root / "picotls"
     (picotls / "include").mkdir(parents=True)

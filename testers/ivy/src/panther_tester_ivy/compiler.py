@@ -107,7 +107,7 @@ def compile_test(request: CompileRequest, toolchain: Toolchain, root: Path) -> B
             failed = folder.with_name(folder.name + ".failed")
             shutil.rmtree(failed, ignore_errors=True)
             staging.rename(failed)
-            raise _moved(request.test, failed)
+            raise _moved(request.test, failed) from None
         staging.rename(folder)
     return Build(request.test, binary, folder / LOG_NAME, cached=False, seconds=time.monotonic() - began)
 

@@ -120,8 +120,11 @@ class IvyTesterServiceManager(BaseServiceManager):
             raise ServiceManagerError(
                 f"panther_ivy: {test.name} tests a {test.tested_role}, so the tester plays the "
                 f"{test.tester_role}: set this service's protocol.role to {test.tester_role}"
-                + (" and its target to the server under test" if test.tester_role == "client" else
-                   " and name this service in the client's protocol.target")
+                + (
+                    " and its target to the server under test"
+                    if test.tester_role == "client"
+                    else " and name this service in the client's protocol.target"
+                )
                 + f" (found role {role})"
             )
 

@@ -165,6 +165,4 @@ def _install(target: Path, log: Path | None) -> None:
                 stream.write(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}\n")
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ToolchainError(
-                f"could not install Ivy ({', '.join(REQUIREMENTS)}) into {target}: {last}"
-            )
+            raise ToolchainError(f"could not install Ivy ({', '.join(REQUIREMENTS)}) into {target}: {last}")
