@@ -29,6 +29,8 @@ from panther.config.errors import ConfigError
 from panther.config.models import ProtocolConfig
 from panther.services.outcome import Check
 
+_CHUNK = 1 << 20
+
 #: Sizes in bytes of the files served when the ``protocol:`` block names none: 1 KiB to 5 MiB.
 DEFAULT_TRANSFER = (1024, 65536, 1048576, 5242880)
 
