@@ -2,8 +2,8 @@
 
 The docker SDK is imported here, on first use: importing it costs more than half a
 second, which a process pays once. One client per engine address serves the whole
-process (every test, every thread): making a client and checking that the engine
-answers is done once, not on each image lookup.
+process (every test, every thread; a forked worker makes its own): making a client
+and checking that the engine answers is done once, not on each image lookup.
 """
 
 from __future__ import annotations
@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 
 _clients: dict[str, docker.DockerClient] = {}
 _lock = threading.Lock()
+
+
+def _forget_in_child() -> None:
+    # A forked worker makes its own connections: two processes on one socket would
+    # read each other's answers; and the lock may have been held by a parent's thread.
+    global _lock
+    _clients.clear()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class DockerUnavailableError(Exception):
