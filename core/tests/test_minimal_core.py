@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import typer
@@ -20,6 +19,7 @@ from panther.cli.extensions import add_extensions
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment_text
 from panther.plugins.registry import PluginRegistry
+from test_startup import modules_after
 
 # Modules that only panther-env-docker-compose and panther-exec-profilers may bring.
 FOREIGN = ("docker", "panther_env_docker_compose", "panther_exec_profilers")
@@ -34,56 +34,42 @@ for module in pkgutil.walk_packages(panther.__path__, "panther."):
 print("\\n@@" + json.dumps(sorted(sys.modules)))
 """
 
-RUN_THE_CLI = """
-import json, sys
-from panther.cli.app import main
-try:
-    main(sys.argv[1:])
-except SystemExit as exit:
-    code = exit.code
-print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
-"""
-
 
 def foreign(modules: list[str]) -> list[str]:
     """The packages of ``FOREIGN`` among ``modules``."""
     return sorted({name.split(".")[0] for name in modules} & set(FOREIGN))
 
 
-def python(source: str, *args: str) -> Any:
-    done = subprocess.run([sys.executable, "-c", source, *args], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.rsplit("\n@@", 1)[1])
-
-
 def test_importing_every_module_of_the_core_imports_no_docker_and_no_profiler() -> None:
-    modules = python(IMPORT_EVERY_CORE_MODULE)
+    done = subprocess.run([sys.executable, "-c", IMPORT_EVERY_CORE_MODULE], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stdout.rsplit("\n@@", 1)[1])
     assert "panther.environments.local" in modules  # the walk reached the modules it checks
     assert foreign(modules) == []
 
 
 @pytest.mark.parametrize("args", [["--help"], ["validate", str(DEMO)]], ids=lambda args: args[0])
 def test_core_commands_import_no_docker_and_no_profiler(args: list[str]) -> None:
-    report = python(RUN_THE_CLI, *args)
-    assert report["code"] in (0, None)
-    assert foreign(report["modules"]) == []
+    code, modules = modules_after(*args)
+    assert code in (0, None)
+    assert foreign(modules) == []
 
 
 @pytest.mark.parametrize("args", [["plugins", "list"], ["schema"]], ids=lambda args: args[0])
 def test_loading_the_docker_environment_does_not_import_the_sdk(args: list[str]) -> None:
     # These commands import every plugin (their keys are in the schema), the Docker
     # environment included: the SDK is imported only when a test talks to the engine.
-    report = python(RUN_THE_CLI, *args)
-    assert report["code"] in (0, None)
-    assert "panther_env_docker_compose" in report["modules"]
-    assert foreign(report["modules"]) == ["panther_env_docker_compose", "panther_exec_profilers"]
+    code, modules = modules_after(*args)
+    assert code in (0, None)
+    assert "panther_env_docker_compose" in modules
+    assert foreign(modules) == ["panther_env_docker_compose", "panther_exec_profilers"]
 
 
 def test_a_local_run_imports_no_docker_and_no_profiler(tmp_path: Path) -> None:
-    report = python(RUN_THE_CLI, "run", str(DEMO), "--output-dir", str(tmp_path), "--quiet")
-    assert report["code"] == 0
-    assert "panther.environments.local" in report["modules"]
-    assert foreign(report["modules"]) == []
+    code, modules = modules_after("run", str(DEMO), "--output-dir", str(tmp_path), "--quiet")
+    assert code == 0
+    assert "panther.environments.local" in modules
+    assert foreign(modules) == []
 
 
 def without(*names: str) -> PluginRegistry:

@@ -35,17 +35,8 @@ from panther_env_docker_compose.containers import ContainerService
 from panther_env_docker_compose.engine import image_exists
 from panther_env_docker_compose.environment import COMPOSE_FILE, DockerComposeConfig, DockerComposeNetworkEnvironment
 from panther_env_docker_compose.implementation_images import IMPLEMENTATION_LABEL
-
-ECHO_SERVER = """
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sock.bind((host, port))
-print("listening", host, port, flush=True)
-while True:
-    data, peer = sock.recvfrom(2048)
-    sock.sendto(b"echo:" + data, peer)
-"""
+from panther_test_docker_echo import SERVER as ECHO_SERVER
+from projects import installed_project, module
 
 ECHO_CLIENT = """
 import pathlib, socket, sys
@@ -487,35 +478,13 @@ class ProbeEchoManager(BaseServiceManager):
 def test_a_python_distribution_without_dockerfile_runs_from_its_wheels(
     docker_client: Any, base_image: str, tmp_path: Path
 ) -> None:
-    import importlib
-    import sys
-
     from panther_env_docker_compose.implementation_images import implementation_image
 
-    project = tmp_path / "probe-echo"
-    package = project / "src" / "panther_probe_echo"
-    package.mkdir(parents=True)
     # The manager lives apart from the server so that the container, which runs only
     # the server, needs no other distribution: the wheels are this project's alone.
-    (package / "__init__.py").write_text("")
-    (package / "manager.py").write_text(PROBE_MANAGER)
-    (package / "server.py").write_text(ECHO_SERVER)
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-        '[project]\nname = "panther-probe-echo"\nversion = "0.1"\n'
-        '[tool.hatch.build.targets.wheel]\npackages = ["src/panther_probe_echo"]\n'
-    )
-    site = tmp_path / "site"
-    installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert installed.returncode == 0, installed.stderr
-    sys.path.insert(0, str(site))
-    try:
-        manager_class = importlib.import_module("panther_probe_echo.manager").ProbeEchoManager
+    sources = {"__init__": "", "manager": PROBE_MANAGER, "server": ECHO_SERVER}
+    with installed_project(tmp_path / "probe-echo", "panther_probe_echo", sources):
+        manager_class = module("panther_probe_echo.manager").ProbeEchoManager
         run_id = f"test-{uuid.uuid4().hex[:12]}"
         test = echo_test("wheels", EchoClient)
         test.services["server"] = service("server", "server", manager_class)
@@ -524,12 +493,8 @@ def test_a_python_distribution_without_dockerfile_runs_from_its_wheels(
         assert verdict(result["checks"]) == "passed", result["checks"]
         image = yaml.safe_load((tmp_path / "run" / COMPOSE_FILE).read_text())["services"]["server"]["image"]
         assert image.startswith("panther/probe_echo:")
-        # Rebuilt wheels of unchanged sources give the same image: nothing is built again.
+        # Unchanged sources give the same image: nothing is built again.
         log = tmp_path / "again.log"
         assert implementation_image(manager_class(), base_image=base_image, build=False, log_path=log) == image
         docker_client.images.remove(image, force=True)
         assert leftovers(docker_client, run_id) == []
-    finally:
-        sys.path.remove(str(site))
-        sys.modules.pop("panther_probe_echo.manager", None)
-        sys.modules.pop("panther_probe_echo", None)

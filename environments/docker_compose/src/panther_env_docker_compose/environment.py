@@ -60,16 +60,12 @@ from panther_env_docker_compose.preparation import PreparedImages, prepare_image
 from panther_env_docker_compose.subnets import free_subnets
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from docker import DockerClient
     from docker.models.containers import Container
     from docker.models.networks import Network
-    from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
-    from panther.events import EventBus
-    from panther.runner.cancellation import Cancellation
-    from panther.services.manager import BaseServiceManager
 
 #: Debian's nobody:nogroup: who services run as when the harness itself runs as root.
 UNPRIVILEGED_USER = (65534, 65534)
@@ -150,21 +146,9 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
 
     # ------------------------------------------------------------------ experiment
     @classmethod
-    def prepare_experiment(
-        cls,
-        tests: Sequence[ResolvedTest],
-        *,
-        bus: EventBus,
-        experiment: ExperimentConfig,
-        cancellation: Cancellation,
-        output_dir: Path,
-        managers: Mapping[tuple[int, str], BaseServiceManager],
-        run_id: str = "",
-    ) -> EnvironmentPreparation | None:
+    def prepare_experiment(cls, tests: Sequence[ResolvedTest], **options: Any) -> EnvironmentPreparation | None:
         """Every image the tests need, before any test starts (see :mod:`.preparation`)."""
-        return prepare_images(
-            tests, bus=bus, experiment=experiment, cancellation=cancellation, output_dir=output_dir, managers=managers
-        )
+        return prepare_images(tests, **options)
 
     # ------------------------------------------------------------------ plan
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
@@ -240,8 +224,6 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             self._staged[launch.name] = (launch, self._staging.submit(self._create, launch, gated=True))
 
     def start(self, launch: ServiceLaunch) -> RunningService:
-        from docker.errors import APIError
-
         if self._network is None:
             raise ServiceStartError("the docker_compose environment started a service before planning the test")
         staged = self._staged.pop(launch.name, None)
@@ -251,16 +233,10 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             if staged is not None:
                 self._discard(staged[1])
             container, gate = self._create(launch, gated=False)
-        try:
-            if gate is not None:
-                gate.open()
-            else:
-                container.start()
-        except APIError as exc:
-            container.remove(force=True)
-            raise ServiceStartError(
-                f"could not start the container of {launch.name}: {exc.explanation or exc}"
-            ) from None
+        if gate is not None:
+            gate.open()
+        else:
+            _start(container, launch)
         running = ContainerService(launch, container, gate)
         self._services.append(running)
         return running
@@ -304,22 +280,14 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             if gate is not None:
                 gate.close()
             raise ServiceStartError(f"could not create the container of {launch.name}: {exc}") from None
-        try:
-            if not program_in_container(container, launch.argv[0]):
-                raise ServiceStartError(f"binary not found in image {image}: {launch.argv[0]}")
-            if gate is not None and not program_in_container(container, SHELL):
-                gate.close()  # no shell for the gate: the container starts when the service does
-                gate = None
-            if gate is not None and not self.cancellation.cancelled:
-                container.start()
-        except APIError as exc:
+        if not program_in_container(container, launch.argv[0]):
             container.remove(force=True)
-            raise ServiceStartError(
-                f"could not start the container of {launch.name}: {exc.explanation or exc}"
-            ) from None
-        except ServiceStartError:
-            container.remove(force=True)
-            raise
+            raise ServiceStartError(f"binary not found in image {image}: {launch.argv[0]}")
+        if gate is not None and not program_in_container(container, SHELL):
+            gate.close()  # no shell for the gate: the container starts when the service does
+            gate = None
+        if gate is not None and not self.cancellation.cancelled:
+            _start(container, launch)
         return container, gate
 
     def _made(self, staged: Future[tuple[Container, Gate | None]]) -> tuple[Container, Gate | None]:
@@ -410,3 +378,14 @@ def _same(staged: ServiceLaunch, launch: ServiceLaunch) -> bool:
         launch.env,
         launch.context.host_output_dir,
     )
+
+
+def _start(container: Container, launch: ServiceLaunch) -> None:
+    """Start a created container; the engine's refusal is the service's start error."""
+    from docker.errors import APIError
+
+    try:
+        container.start()
+    except APIError as exc:
+        container.remove(force=True)
+        raise ServiceStartError(f"could not start the container of {launch.name}: {exc.explanation or exc}") from None

@@ -52,8 +52,12 @@ def prepare_images(
     cancellation: Cancellation,
     output_dir: Path,
     managers: Mapping[tuple[int, str], BaseServiceManager],
+    run_id: str = "",
 ) -> EnvironmentPreparation:
-    """Every image ``tests`` need, made now; see the module's docstring."""
+    """Every image ``tests`` need, made now; see the module's docstring.
+
+    The arguments are those of :meth:`NetworkEnvironment.prepare_experiment`.
+    """
     try:
         client = connect()
     except DockerUnavailableError as exc:
