@@ -57,7 +57,7 @@ from panther_env_docker_compose.engine import DockerBuildError, DockerUnavailabl
 from panther_env_docker_compose.gate import SHELL, Gate
 from panther_env_docker_compose.implementation_images import implementation_image
 from panther_env_docker_compose.preparation import PreparedImages, prepare_images
-from panther_env_docker_compose.subnets import free_subnets
+from panther_env_docker_compose.subnets import POOL, PREFIX, free_subnets
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -192,7 +192,8 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 continue
             self._subnet = subnet
             return subnet
-        raise ServiceStartError(f"could not create a Docker network for {self._test_name}: {last_error}")
+        reason = last_error or f"no /{PREFIX} of {POOL} is free of the engine's networks and this host's routes"
+        raise ServiceStartError(f"could not create a Docker network for {self._test_name}: {reason}")
 
     @staticmethod
     def _container_user(directory: Path) -> str:
