@@ -2,10 +2,9 @@
 
 :class:`ContainerService` is the :class:`~panther.environments.base.RunningService`
 of the ``docker_compose`` environment: it copies the container's output into the
-service's log files as it comes, learns of its end from the engine the moment it
-happens (one waiting call per container, not a poll), and removes the container once
-stopped. :class:`ContainerPortProbe` is the readiness probe for services whose
-manager offers none.
+service's log files as it comes, and learns of its end the moment the engine does
+(:class:`ExitWatcher`), never by polling. :class:`ContainerPortProbe` is the
+readiness probe for services whose manager offers none.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import math
 import threading
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -22,12 +20,17 @@ from panther.environments.base import RunningService, ServiceLaunch
 from panther.services.readiness import ReadinessProbe
 
 if TYPE_CHECKING:
+    from docker import DockerClient
     from docker.models.containers import Container
 
     from panther_env_docker_compose.gate import Gate
 
 #: The exit code of a container that went away without the engine saying how it ended.
 UNKNOWN_EXIT = -1
+#: Seconds to wait for the engine to report a SIGKILLed container's end.
+KILLED_WAIT = 10.0
+#: Seconds to wait for the last of a container's output once it ended.
+COPY_WAIT = 5.0
 # Go's os.FileMode bit of a directory, in the engine's answer about a path.
 _MODE_DIRECTORY = 1 << 31
 
@@ -78,8 +81,57 @@ class _LogCopier(threading.Thread):
                 pass  # the container was removed under us: what was copied stays
 
 
+class ExitWatcher:
+    """The end of each container of one test, as soon as the engine knows it.
+
+    Waiting on a container answers only once the engine has also cleaned up after it
+    (unmounted its file system, released its network endpoint): most of a second
+    after the program ended. The container's ``die`` event carries the exit code at
+    once. One stream of events per test, filtered by its label, serves every
+    container; it is opened before the first container starts, so none is missed.
+    """
+
+    def __init__(self, client: DockerClient, label: str, value: str) -> None:
+        self._stream = client.events(
+            filters={"type": "container", "event": "die", "label": f"{label}={value}"}, decode=True
+        )
+        self._lock = threading.Lock()
+        self._services: dict[str, ContainerService] = {}
+        self._codes: dict[str, int] = {}  # ends seen before their service was watched
+        self._thread = threading.Thread(target=self._read, name=f"exits-{value}", daemon=True)
+        self._thread.start()
+
+    def watch(self, service: ContainerService) -> None:
+        with self._lock:
+            code = self._codes.pop(str(service.container.id), None)
+            if code is None:
+                self._services[str(service.container.id)] = service
+        if code is not None:
+            service.ended(code)
+
+    def _read(self) -> None:
+        from docker.errors import DockerException
+        from requests.exceptions import RequestException
+
+        with contextlib.suppress(DockerException, RequestException, OSError, ValueError):  # closed
+            for event in self._stream:
+                container = str(event.get("id") or event.get("Actor", {}).get("ID", ""))
+                code = int(event.get("Actor", {}).get("Attributes", {}).get("exitCode", UNKNOWN_EXIT))
+                with self._lock:
+                    service = self._services.pop(container, None)
+                    if service is None:
+                        self._codes[container] = code
+                if service is not None:
+                    service.ended(code)
+
+    def close(self) -> None:
+        self._stream.close()
+
+
 class ContainerService(RunningService):
-    def __init__(self, launch: ServiceLaunch, container: Container, gate: Gate | None = None) -> None:
+    def __init__(
+        self, launch: ServiceLaunch, container: Container, gate: Gate | None = None, exits: ExitWatcher | None = None
+    ) -> None:
         super().__init__(launch)
         self.container = container
         self.gate = gate
@@ -88,23 +140,32 @@ class ContainerService(RunningService):
         # The process id stays the same while the container runs: read once.
         container.reload()
         self._pid = int(container.attrs.get("State", {}).get("Pid") or 0) or None
-        self._threads: list[threading.Thread] = [
+        self._copiers = [
             _LogCopier(container, self.stdout_path, stdout=True),
             _LogCopier(container, self.stderr_path, stdout=False),
-            threading.Thread(target=self._await_end, name=f"wait-{container.name}", daemon=True),
         ]
-        for thread in self._threads:
-            thread.start()
+        for copier in self._copiers:
+            copier.start()
+        if exits is not None:
+            exits.watch(self)
+        # Also asked of the engine directly: slower, but independent of the event stream.
+        threading.Thread(target=self._await_end, name=f"wait-{container.name}", daemon=True).start()
+
+    def ended(self, code: int) -> None:
+        """The container's program ended with ``code`` (the first word on it counts)."""
+        if not self._ended.is_set():
+            self._exit_code = code
+            self._ended.set()
 
     def _await_end(self) -> None:
         from docker.errors import DockerException
         from requests.exceptions import RequestException
 
         try:
-            self._exit_code = int(self.container.wait().get("StatusCode", UNKNOWN_EXIT))
+            code = int(self.container.wait().get("StatusCode", UNKNOWN_EXIT))
         except (DockerException, RequestException):
-            self._exit_code = UNKNOWN_EXIT  # removed before it could say
-        self._ended.set()
+            code = UNKNOWN_EXIT  # removed before it could say
+        self.ended(code)
 
     @property
     def pid(self) -> int | None:
@@ -118,21 +179,28 @@ class ContainerService(RunningService):
         return self.poll()
 
     def stop(self, grace: float) -> int | None:
-        from docker.errors import DockerException
+        """SIGTERM (passed on by the container's init), SIGKILL after ``grace`` seconds.
 
+        Returns once the program has ended and its output is copied; the engine's
+        clean-up of the container goes on meanwhile, and teardown removes it.
+        """
         if not self._ended.is_set():
             self.stopped_by_harness = True
-            # A DockerException here means it ended on its own meanwhile.
-            with contextlib.suppress(DockerException):
-                self.container.stop(timeout=max(math.ceil(grace), 0))
-            self.wait(grace + 10.0)
-        for thread in self._threads:
-            thread.join(timeout=5.0)
-        with contextlib.suppress(DockerException):  # already removed
-            self.container.remove(force=True, v=True)
+            self._signal("SIGTERM")
+            if not self._ended.wait(grace):
+                self._signal("SIGKILL")
+                self._ended.wait(KILLED_WAIT)
+        for copier in self._copiers:
+            copier.join(timeout=COPY_WAIT)
         if self.gate is not None:
             self.gate.close()
         return self.poll()
+
+    def _signal(self, name: str) -> None:
+        from docker.errors import DockerException
+
+        with contextlib.suppress(DockerException):  # it ended meanwhile
+            self.container.kill(signal=name)
 
 
 class ContainerPortProbe(ReadinessProbe):

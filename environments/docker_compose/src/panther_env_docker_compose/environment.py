@@ -52,7 +52,12 @@ from panther_env_docker_compose.cleanup import (
     remove_labelled,
 )
 from panther_env_docker_compose.compose_file import write_compose_file
-from panther_env_docker_compose.containers import ContainerPortProbe, ContainerService, program_in_container
+from panther_env_docker_compose.containers import (
+    ContainerPortProbe,
+    ContainerService,
+    ExitWatcher,
+    program_in_container,
+)
 from panther_env_docker_compose.engine import DockerBuildError, DockerUnavailableError, connect
 from panther_env_docker_compose.gate import SHELL, Gate
 from panther_env_docker_compose.implementation_images import implementation_image
@@ -116,6 +121,7 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         self._services: list[ContainerService] = []
         self._compose_services: dict[str, dict[str, Any]] = {}
         self._compose_lock = threading.Lock()
+        self._exits: ExitWatcher | None = None
         self._staging: ThreadPoolExecutor | None = None
         self._staged: dict[str, tuple[ServiceLaunch, Future[tuple[Container, Gate | None]]]] = {}
 
@@ -157,6 +163,7 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             subnet = self._create_network()
         except ServiceStartError as exc:
             raise ValueError(str(exc)) from None
+        self._exits = ExitWatcher(self.client, OWNER_LABEL, self.owner_id)
         hosts = subnet.hosts()
         next(hosts)  # the first address is the bridge itself: this host's side of the network
         contexts = self.service_contexts(test, service_view=lambda _folder: CONTAINER_OUTPUT_DIR)
@@ -238,7 +245,7 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             gate.open()
         else:
             _start(container, launch)
-        running = ContainerService(launch, container, gate)
+        running = ContainerService(launch, container, gate, self._exits)
         self._services.append(running)
         return running
 
@@ -360,6 +367,9 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             list(workers.map(lambda service: service.stop(grace=grace), self._services))
             list(workers.map(lambda staged: self._discard(staged[1]), self._staged.values()))
         self._staged.clear()
+        if self._exits is not None:
+            self._exits.close()
+            self._exits = None
         if self._client is not None:
             remove_labelled(self._client, OWNER_LABEL, self.owner_id)
         self._network = None
