@@ -125,6 +125,16 @@ class PortAllocator:
                 if claim is not None:
                     self._claims.release(port, claim)
 
+    def forget_inherited(self) -> None:
+        """In a forked worker: the claims belong to the parent; close this process's
+        copies (a copy would keep a claim alive after the parent released it)."""
+        for descriptor in self._held.values():
+            if descriptor >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
+        self._held = {}
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+
     @property
     def held(self) -> frozenset[int]:
         with self._lock:
