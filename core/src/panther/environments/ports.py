@@ -134,6 +134,8 @@ class PortAllocator:
                     os.close(descriptor)
         self._held = {}
         self._lock = threading.Lock()  # another thread may have held it at the fork
+        # A fork copies the generator's state: every worker would try the same ports in turn.
+        self._random = random.Random()
 
     @property
     def held(self) -> frozenset[int]:
