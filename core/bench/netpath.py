@@ -99,7 +99,7 @@ def _step(path: PathConfig | None, folder: Path, rate_mbit: float) -> tuple[floa
             "server": ServiceContext("server", "server", "bench", folder, folder, "127.0.0.1", port),
             "client": ServiceContext("client", "client", "bench", folder, folder, "127.0.0.1", port, target="server"),
         }
-        relay = LocalRelay.deploy(path, contexts, folder, host="127.0.0.1", env={})
+        relay = LocalRelay.deploy(path, contexts, folder, host="127.0.0.1")
         host, target_port = contexts["client"].host, contexts["client"].port
     sent = _send(host, target_port, rate_mbit)
     _end(host, target_port, after=0.1)

@@ -79,7 +79,7 @@ def deployed(
         contexts[name] = ServiceContext(
             name, "client", "t", tmp_path, tmp_path, server.host, server.port, target="server"
         )
-    relay = LocalRelay.deploy(path, contexts, tmp_path, host=server.host, env={})
+    relay = LocalRelay.deploy(path, contexts, tmp_path, host=server.host)
     try:
         yield Deployed(relay, contexts)
     finally:

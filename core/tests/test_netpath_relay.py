@@ -108,7 +108,7 @@ def test_the_relay_ends_when_the_harness_dies(tmp_path, echo):
             "server": ServiceContext("server", "server", "t", folder, folder, "127.0.0.1", {echo.port}),
             "client": ServiceContext("client", "client", "t", folder, folder, "127.0.0.1", {echo.port}, "server"),
         }}
-        relay = LocalRelay.deploy(PathConfig(), contexts, folder, host="127.0.0.1", env={{}})
+        relay = LocalRelay.deploy(PathConfig(), contexts, folder, host="127.0.0.1")
         print(relay.process.pid, flush=True)
         time.sleep(60)
         """

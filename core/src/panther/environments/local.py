@@ -36,6 +36,7 @@ from panther.environments.ports import ALLOCATOR
 from panther.netpath.config import PathConfig
 from panther.netpath.files import PATH_FOLDER
 from panther.plugins.manifest import register_plugin
+from panther.runner.watchdog import session_started
 from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe
 
@@ -221,9 +222,7 @@ class LocalNetworkEnvironment(NetworkEnvironment):
         if isinstance(self.config, LocalConfig) and self.config.path is not None:
             from panther.netpath.local import LocalRelay
 
-            self.path = LocalRelay.deploy(
-                self.config.path, contexts, self.test_dir, host=host, env={RUN_MARKER: self.run_id}
-            )
+            self.path = LocalRelay.deploy(self.config.path, contexts, self.test_dir, host=host, run_id=self.run_id)
         return contexts
 
     def _allocate(self, host: str) -> int:
@@ -253,6 +252,9 @@ class LocalNetworkEnvironment(NetworkEnvironment):
                 raise ServiceStartError(f"binary not executable: {program}") from None
             except OSError as exc:
                 raise ServiceStartError(f"could not start {program}: {exc.strerror or exc}") from None
+        # Its session is its own (start_new_session): if the harness dies, the run's
+        # watchdog ends every process of it.
+        session_started(self.run_id, process.pid)
         running = LocalRunningService(launch, process, service_id)
         self._services.append(running)
         return running

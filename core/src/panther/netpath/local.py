@@ -22,12 +22,14 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from panther.environments.base import RUN_MARKER
 from panther.netpath.config import PathConfig
 from panther.netpath.deployment import PathDeployment, clients_by_server
 from panther.netpath.files import PATH_FOLDER, RELAY_LOG, RELAY_SPEC, NetworkPath, PathRoute
 from panther.netpath.relay import SOCKET_BUFFER
 from panther.netpath.spec import RelaySpec, RouteSpec, write_spec
 from panther.netpath.verdict import path_checks
+from panther.runner.watchdog import session_started
 from panther.services.context import ServiceContext
 from panther.services.outcome import Check
 
@@ -56,9 +58,13 @@ class LocalRelay(PathDeployment):
         test_dir: Path,
         *,
         host: str,
-        env: Mapping[str, str],
+        run_id: str = "",
     ) -> LocalRelay:
-        """Route every client through a new relay; returns once the relay forwards."""
+        """Route every client through a new relay; returns once the relay forwards.
+
+        ``run_id``: the run the relay belongs to; it carries the run's marker and its
+        session is the watchdog's to end if the harness dies.
+        """
         folder = test_dir / PATH_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -85,7 +91,9 @@ class LocalRelay(PathDeployment):
                 for client in clients:
                     contexts[client].host, contexts[client].port = listen
             seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**63)
-            return cls._start(folder, config, seed, routes, sockets, env)
+            relay = cls._start(folder, config, seed, routes, sockets, {RUN_MARKER: run_id} if run_id else {})
+            session_started(run_id, relay.process.pid)
+            return relay
         finally:
             for sock in sockets:
                 sock.close()  # the relay has its own copies
