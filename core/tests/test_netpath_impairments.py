@@ -132,7 +132,7 @@ def test_port_rebinding_shows_as_a_new_source_port_on_the_servers_leg(tmp_path):
     assert event.old[0] == event.new[0] and event.old[1] != event.new[1]
     switch = sources.index(event.new)
     assert set(sources[:switch]) == {event.old} and set(sources[switch:]) == {event.new}
-    assert abs(far[switch].time - event.time) < 0.05
+    assert far[switch - 1].time <= event.time <= far[switch].time
     # The client noticed nothing: one address on its leg, and every answer came back.
     assert {d.source for d in near} == {traffic.client_leg[0].source}
     # Answers the server sent to the old port after the rebinding are lost, as behind a NAT.
