@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
     from panther.events import EventBus
+    from panther.netpath.deployment import PathDeployment
+    from panther.netpath.files import NetworkPath
     from panther.services.manager import BaseServiceManager
+    from panther.services.outcome import Check
 
 #: File names of a service's captured output, inside its host output folder.
 STDOUT_LOG = "stdout.log"
@@ -165,6 +168,8 @@ class NetworkEnvironment(ABC):
         self.experiment = experiment
         #: Value of :data:`RUN_MARKER` for every service this environment starts.
         self.run_id = run_id
+        #: The path between the test's clients and servers, when the test has one (set by ``plan``).
+        self.path: PathDeployment | None = None
         #: What :meth:`prepare_experiment` returned for this run (empty when it made nothing).
         self.preparation = preparation if preparation is not None else EnvironmentPreparation()
         #: Set when the run is cancelled (Ctrl-C): work that waits (a container starting)
@@ -203,17 +208,22 @@ class NetworkEnvironment(ABC):
         return 30.0
 
     def service_contexts(
-        self, test: ResolvedTest, *, service_view: Callable[[Path], PurePosixPath | Path] | None = None
+        self,
+        test: ResolvedTest,
+        *,
+        service_view: Callable[[Path], PurePosixPath | Path] | None = None,
+        reserved: Iterable[str] = (),
     ) -> dict[str, ServiceContext]:
         """A context per service of ``test``, for :meth:`plan` to complete with addresses and ports.
 
         Each service gets a folder of its own under the test folder (created), named
-        after it; its role, target, timeout and ``environment:`` variables come from
-        the experiment. ``service_view`` maps a service's folder to where the service
-        itself sees it (a mount point in a container); by default the same path.
+        after it but never one of ``reserved`` (the environment's own, a path's); its
+        role, target, timeout and ``environment:`` variables come from the experiment.
+        ``service_view`` maps a service's folder to where the service itself sees it
+        (a mount point in a container); by default the same path.
         """
         contexts: dict[str, ServiceContext] = {}
-        used: set[str] = set()
+        used: set[str] = set(reserved)
         for name, service in test.services.items():
             folder = folder_name(name)
             while folder in used:
@@ -273,6 +283,15 @@ class NetworkEnvironment(ABC):
     def teardown(self) -> None:
         """End every service this environment started and release what it holds
         (ports, networks). Safe to call more than once."""
+
+    @property
+    def network_path(self) -> NetworkPath | None:
+        """Where the test's path records (None: the test has no path)."""
+        return self.path.files if self.path is not None else None
+
+    def finish_network_path(self) -> list[Check]:
+        """End the path once the services have ended, so its records are complete; its check."""
+        return self.path.finish() if self.path is not None else []
 
     def default_readiness_probe(
         self, service: RunningService, context: ServiceContext, transport: str

@@ -34,6 +34,8 @@ from panther.environments.base import (
     port_mapping,
 )
 from panther.environments.ports import ALLOCATOR
+from panther.netpath.config import PathConfig
+from panther.netpath.files import PATH_FOLDER
 from panther.plugins.manifest import register_plugin
 from panther.runner.watchdog import session_started
 from panther.services.context import ServiceContext
@@ -56,6 +58,8 @@ class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=
     use_declared_ports: bool = False
     # The longest to wait for one server to become ready, in seconds.
     readiness_timeout: float = 30.0
+    # A path between the clients and their servers (a relay that records and impairs).
+    path: PathConfig | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -66,6 +70,8 @@ class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"host must be a loopback address (127.0.0.0/8 or ::1), got {self.host!r}")
         if self.readiness_timeout <= 0:
             raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
+        if self.path is not None and self.path.rebinds_address and ":" in self.host:
+            raise ValueError("path.rebind with change: address needs an IPv4 host (::1 is the only IPv6 loopback)")
 
 
 def _signal_group(pgid: int, signum: int) -> None:
@@ -168,13 +174,17 @@ class LocalNetworkEnvironment(NetworkEnvironment):
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
         host = self.config.host if isinstance(self.config, LocalConfig) else "127.0.0.1"
         use_declared = isinstance(self.config, LocalConfig) and self.config.use_declared_ports
-        contexts = self.service_contexts(test)
+        contexts = self.service_contexts(test, reserved={PATH_FOLDER})
         for name, context in contexts.items():
             context.host = host
             if context.role in LISTENING_ROLES:
                 fixed = port_mapping(test.services[name].config.ports) if use_declared else None
                 context.port = fixed[0] if fixed is not None else self._allocate(host)
         self.aim_clients(contexts, lambda _name, target: target.host)
+        if isinstance(self.config, LocalConfig) and self.config.path is not None:
+            from panther.netpath.local import LocalRelay
+
+            self.path = LocalRelay.deploy(self.config.path, contexts, self.test_dir, host=host, run_id=self.run_id)
         return contexts
 
     def _allocate(self, host: str) -> int:
@@ -214,6 +224,8 @@ class LocalNetworkEnvironment(NetworkEnvironment):
     def teardown(self) -> None:
         for service in self._services:
             service.stop(grace=1.0)
+        if self.path is not None:
+            self.path.stop()
         ALLOCATOR.release(self._ports)
         self._ports.clear()
 
