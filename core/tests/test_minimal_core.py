@@ -29,7 +29,7 @@ IMPORT_EVERY_CORE_MODULE = """
 import importlib, json, pkgutil, sys
 import panther
 for module in pkgutil.walk_packages(panther.__path__, "panther."):
-    if module.name != "panther.__main__":  # that one runs the command line
+    if not module.name.endswith(".__main__"):  # those run a command line
         importlib.import_module(module.name)
 print("\\n@@" + json.dumps(sorted(sys.modules)))
 """
