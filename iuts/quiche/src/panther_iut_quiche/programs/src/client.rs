@@ -54,7 +54,6 @@ const OPTIONS: &[&str] = &[
     "ca-file",
     "server-name",
     "session-file",
-    "handshake-timeout",
 ];
 const FLAGS: &[&str] = &["no-verify", "resumption", "early-data"];
 /// How long a finished connection waits for the server's session ticket when a
@@ -138,7 +137,6 @@ fn run() -> Result<(), Exit> {
     let alpn = alpn.clone();
     let version = transport::parse_version(args.value("version").unwrap_or("00000001"))?;
     let evidence = Evidence::from_args(&args, "client")?;
-    let handshake_timeout = Duration::from_millis(args.number("handshake-timeout", 10_000)?);
 
     let address: Option<IpAddr> = target.host.parse().ok();
     let peer = match address {
@@ -231,7 +229,7 @@ fn run() -> Result<(), Exit> {
             evidence: &evidence,
             download_dir: download_dir.as_deref(),
             early_data: transport.early_data,
-            handshake_timeout,
+            handshake_timeout: transport.handshake_timeout,
             wait_for_ticket: session_wanted && (!last || session_file.is_some()),
             requests: paths.iter().map(|p| Request::new(p)).collect(),
             next_stream: 0,

@@ -29,6 +29,7 @@ usage: panther-quiche-server --listen ADDRESS:PORT --cert FILE --key FILE [optio
   --retry                  validate every client's address with a Retry packet first
   --early-data             accept 0-RTT data from resumed clients
   --max-streams-bidi N     concurrent request streams a client may open (default: 100)
+  --handshake-timeout MS   close a connection whose handshake takes longer (default: 10000)
   --idle-timeout MS        idle timeout in milliseconds (default: 30000)
   --cc NAME                congestion control: reno, cubic, bbr2_gcongestion
   --keylog-file FILE       TLS key log, NSS format (default: $SSLKEYLOGFILE)
@@ -45,6 +46,8 @@ const MIN_INITIAL_DATAGRAM: usize = 1200;
 const TOKEN_LIFETIME: Duration = Duration::from_secs(30);
 const TOKEN_MAGIC: &[u8] = b"pq";
 const MAC_LEN: usize = 32;
+/// How often the server looks at the clock while a handshake is under way.
+const RECHECK: Duration = Duration::from_millis(100);
 /// Stream reset code for a request the server cannot answer (H3_REQUEST_REJECTED).
 const REJECTED: u64 = 0x10b;
 
@@ -122,6 +125,7 @@ fn run() -> Result<(), Exit> {
         root,
         offered: transport.alpns.clone(),
         retry: args.flag("retry"),
+        handshake_timeout: transport.handshake_timeout,
         key: net::random_bytes::<32>(),
         evidence,
         peers: HashMap::new(),
@@ -140,6 +144,7 @@ struct Peer {
     /// Responses still being sent, per stream.
     responses: HashMap<u64, Response>,
     alpn_recorded: bool,
+    accepted: Instant,
 }
 
 /// A response on its way: the HTTP/3 headers not yet accepted, then the body.
@@ -156,6 +161,7 @@ struct Server {
     root: PathBuf,
     offered: Vec<Vec<u8>>,
     retry: bool,
+    handshake_timeout: Duration,
     /// Keys the connection IDs the server picks and the Retry tokens it mints.
     key: [u8; 32],
     evidence: Evidence,
@@ -180,7 +186,11 @@ impl Server {
                 self.shut_down();
                 return;
             }
-            let timeout = self.peers.values().filter_map(|p| p.conn.timeout()).min();
+            let mut timeout = self.peers.values().filter_map(|p| p.conn.timeout()).min();
+            if self.peers.values().any(|p| !p.conn.is_established()) {
+                // A handshake's deadline is the server's own: look at the clock again soon.
+                timeout = Some(timeout.map_or(RECHECK, |t| t.min(RECHECK)));
+            }
             if net::wait_readable(&self.socket, timeout) {
                 self.receive(&mut buf);
             }
@@ -188,6 +198,13 @@ impl Server {
             for peer in self.peers.values_mut() {
                 if peer.conn.timeout_instant().is_some_and(|at| at <= now) {
                     peer.conn.on_timeout();
+                }
+                if !peer.conn.is_established()
+                    && !peer.conn.is_closed()
+                    && now.duration_since(peer.accepted) > self.handshake_timeout
+                {
+                    log::warn!("{} handshake timeout: closing", peer.conn.trace_id());
+                    peer.conn.close(false, 0, b"handshake timeout").ok();
                 }
                 peer.answer(&self.root, &self.h3_config, &self.offered, &mut buf);
             }
@@ -325,6 +342,7 @@ impl Server {
             requests: HashMap::new(),
             responses: HashMap::new(),
             alpn_recorded: false,
+            accepted: Instant::now(),
         };
         self.evidence.attach(&mut peer.conn);
         log::info!(

@@ -24,6 +24,7 @@ pub fn no_error(alpn: &[u8]) -> u64 {
 /// Options both programs take (each is `--name VALUE` or a flag).
 pub const OPTIONS: &[&str] = &[
     "alpn",
+    "handshake-timeout",
     "cc",
     "idle-timeout",
     "max-streams-bidi",
@@ -72,11 +73,13 @@ pub struct Transport {
     congestion_control: Option<String>,
     max_streams_bidi: u64,
     pub early_data: bool,
+    /// How long a connection may take to complete its handshake.
+    pub handshake_timeout: std::time::Duration,
 }
 
 impl Transport {
     /// `--alpn` (comma-separated; `default_alpns` when absent), `--idle-timeout MS`,
-    /// `--cc NAME`, `--max-streams-bidi N`.
+    /// `--handshake-timeout MS`, `--cc NAME`, `--max-streams-bidi N`.
     pub fn from_args(
         args: &Args,
         default_alpns: &str,
@@ -94,6 +97,9 @@ impl Transport {
             congestion_control: args.value("cc").map(str::to_string),
             max_streams_bidi: args.number("max-streams-bidi", 100)?,
             early_data,
+            handshake_timeout: std::time::Duration::from_millis(
+                args.number("handshake-timeout", 10_000)?,
+            ),
         })
     }
 
