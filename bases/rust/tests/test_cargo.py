@@ -90,7 +90,7 @@ def test_changed_sources_are_built_again(project: CargoProject, tmp_path: Path) 
     cache = tmp_path / "cache"
     before = cargo.build(project, [], cache=cache)
     main = project.path / "src" / "main.rs"
-    main.write_text(main.read_text().replace('"hello {name}"', '"hi {name}"'))
+    main.write_text(main.read_text().replace('"hello {name}"', '"hi {name}"', 1))
     after = cargo.build(project, [], cache=cache)
     assert after.compiled and after.folder != before.folder
     assert run(after.binary("panther-hello"), GREETING_NAME="x") == "hi x"
@@ -144,6 +144,19 @@ def test_concurrent_runs_build_once_and_agree(project: CargoProject, tmp_path: P
     assert sum(outcome["compiled"] for outcome in outcomes) == 1
     assert len({outcome["folder"] for outcome in outcomes}) == 1
     assert run(Path(outcomes[0]["folder"]) / "panther-hello") == "hello nobody"
+
+
+def test_the_projects_own_tests_run_in_the_shared_target_folder(project: CargoProject, tmp_path: Path) -> None:
+    require_cargo()
+    cache = tmp_path / "cache"
+    passed = cargo.run_tests(project, [], cache=cache)
+    assert passed.returncode == 0, passed.stderr
+    assert "test tests::greets_by_name ... ok" in passed.stdout
+    assert (cache / "rust" / "panther-hello" / "target" / "release").is_dir()
+    main = project.path / "src" / "main.rs"
+    main.write_text(main.read_text().replace('"hello x"', '"bye x"'))
+    failed = cargo.run_tests(project, [], cache=cache)
+    assert failed.returncode != 0 and "greets_by_name ... FAILED" in failed.stdout
 
 
 def test_a_failed_build_shows_the_compiler_and_keeps_nothing(project: CargoProject, tmp_path: Path) -> None:

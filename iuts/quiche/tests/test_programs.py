@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 from evidence import RECORD_SEPARATOR, events, handshake_crypto_bytes, qlogs
 from panther.testing import silent_udp_port
+from panther_base_quic import make_certificates
 from panther_base_quic.testing import require_ngtcp2
 from panther_base_quic.transfer import TransferFile
+from panther_base_rust import cargo
+from panther_iut_quiche.programs import CLIENT_PROGRAM, PROJECT, SERVER_PROGRAM
 
 
 def urls(port: int, plan: list[TransferFile], host: str = "127.0.0.1") -> list[str]:
@@ -153,8 +156,6 @@ def test_the_server_answers_a_key_update(quiche_server, tmp_path: Path, plan) ->
 def test_the_client_verifies_the_server(  # type: ignore[no-untyped-def]
     host: str, options: list[str], refusal: str | None, quiche_server, quiche_client, plan, tmp_path: Path
 ) -> None:
-    from panther_base_quic import make_certificates
-
     foreign = make_certificates(tmp_path / "foreign", ["127.0.0.1"])
     server = quiche_server(host=host)
     options = [str(foreign.ca_file) if option == "FOREIGN" else option for option in options]
@@ -170,8 +171,6 @@ def test_the_client_verifies_the_server(  # type: ignore[no-untyped-def]
 
 
 def test_an_unsupported_version_is_refused_with_127(own_programs) -> None:  # type: ignore[no-untyped-def]
-    from panther_iut_quiche.programs import CLIENT_PROGRAM
-
     done = subprocess.run(
         [str(own_programs.binary(CLIENT_PROGRAM)), "--version", "6b3343cf", "https://127.0.0.1:1/"],
         capture_output=True, text=True, timeout=60,
@@ -181,8 +180,6 @@ def test_an_unsupported_version_is_refused_with_127(own_programs) -> None:  # ty
 
 
 def test_a_handshake_that_never_completes_ends_the_client(own_programs) -> None:  # type: ignore[no-untyped-def]
-    from panther_iut_quiche.programs import CLIENT_PROGRAM
-
     with silent_udp_port() as port:
         done = subprocess.run(
             [str(own_programs.binary(CLIENT_PROGRAM)), "--no-verify", "--handshake-timeout", "300",
@@ -205,8 +202,6 @@ def test_sigterm_closes_connections_and_completes_the_qlog(quiche_server, quiche
 
 
 def test_usage_mistakes_exit_with_2(own_programs) -> None:  # type: ignore[no-untyped-def]
-    from panther_iut_quiche.programs import CLIENT_PROGRAM, SERVER_PROGRAM
-
     for argv, message in (
         ([SERVER_PROGRAM, "--listen", "nowhere"], "--listen expects ADDRESS:PORT"),
         ([SERVER_PROGRAM, "--listen", "127.0.0.1:1", "--cert", "/nonexistent", "--key", "/nonexistent"], "cannot load"),
@@ -218,3 +213,10 @@ def test_usage_mistakes_exit_with_2(own_programs) -> None:  # type: ignore[no-un
         )
         assert done.returncode == 2, (argv, done.stderr)
         assert message in done.stderr
+
+
+def test_the_programs_own_unit_tests_pass(own_programs) -> None:  # type: ignore[no-untyped-def]
+    # The dependencies are built (own_programs); the tests themselves take a minute at most.
+    done = cargo.run_tests(PROJECT, ["qlog"], timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "test result: ok." in done.stdout and " 0 failed" in done.stdout

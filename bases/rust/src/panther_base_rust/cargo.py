@@ -113,8 +113,11 @@ def build_key(project: CargoProject, features: Sequence[str], *, release: bool =
     return f"{project.version}-{digest.hexdigest()[:16]}"
 
 
-def cargo_argv(cargo: str, manifest: Path, features: Sequence[str], *, release: bool = True) -> list[str]:
-    argv = [cargo, "build", "--locked", "--manifest-path", str(manifest)]
+def cargo_argv(
+    cargo: str, manifest: Path, features: Sequence[str], *, release: bool = True, command: str = "build"
+) -> list[str]:
+    """``cargo build`` (or ``command``) of the package at ``manifest``, locked to its Cargo.lock."""
+    argv = [cargo, command, "--locked", "--manifest-path", str(manifest)]
     if release:
         argv.append("--release")
     if features:
@@ -183,6 +186,39 @@ def build(
         return _compile(project, features, release, cargo, root, key, began, announce, timeout)
 
 
+def _copy_sources(project: CargoProject, root: Path) -> Path:
+    """A fresh copy of the project's sources for cargo (the lock is held)."""
+    source = root / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    for relative in project.source_files():
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        # A plain copy (new mtime): cargo must see the sources as changed.
+        shutil.copyfile(project.path / relative, source / relative)
+    return source
+
+
+def run_tests(
+    project: CargoProject, features: Sequence[str] = (), *, cache: Path | None = None, timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``cargo test --release`` of ``project`` in the cache's target folder, where its
+    dependencies are already built; what cargo printed is in the result."""
+    cargo = find_cargo()
+    if cargo is None:
+        raise CargoBuildError(f"cargo is not installed: testing {project.package} needs it")
+    root = (cache or cache_root()) / "rust" / project.package
+    with _locked(root / "lock", lambda: None):
+        source = _copy_sources(project, root)
+        return subprocess.run(
+            cargo_argv(cargo, source / "Cargo.toml", features, command="test"),
+            capture_output=True,
+            text=True,
+            env={**os.environ, "CARGO_TARGET_DIR": str(root / "target")},
+            cwd=source,
+            timeout=timeout,
+            check=False,
+        )
+
+
 def _compile(
     project: CargoProject,
     features: Sequence[str],
@@ -194,12 +230,7 @@ def _compile(
     announce: Callable[[str], None],
     timeout: float | None,
 ) -> CargoBuild:
-    source = root / "source"
-    shutil.rmtree(source, ignore_errors=True)
-    for relative in project.source_files():
-        (source / relative).parent.mkdir(parents=True, exist_ok=True)
-        # A plain copy (new mtime): cargo must see the sources as changed.
-        shutil.copyfile(project.path / relative, source / relative)
+    source = _copy_sources(project, root)
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     log = builds / f"{key}.log"
