@@ -9,22 +9,18 @@ Without cargo the tests that need the programs skip, saying why, unless
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from panther.testing import require_peer
-from panther_base_quic import CertificateSet, make_certificates, version_negotiation_probe
+from panther_base_quic import CertificateSet, make_certificates
+from panther_base_quic.testing import ServerProcess, free_udp_port
 from panther_base_quic.transfer import TransferFile, transfer_plan, write_files
 from panther_base_rust import cargo
 from panther_iut_quiche.programs import CLIENT_PROGRAM, PROJECT, SERVER_PROGRAM
 
-START_TIMEOUT = 20.0
 RUN_TIMEOUT = 120.0
 # A first build compiles BoringSSL: minutes on a busy machine (pytest-timeout covers
 # test functions only, see pyproject.toml, so the build has its own limit).
@@ -45,43 +41,6 @@ def own_programs() -> cargo.CargoBuild:
     how = f"compiled in {built.seconds:.0f} s" if built.compiled else "found in the cache"
     print(f"\nquiche: {PROJECT.package} {how}: {built.folder}", file=sys.stderr)
     return built
-
-
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """A server process that is up (it answered the Version Negotiation probe) until ``stop()``."""
-
-    def __init__(self, argv: list[str], host: str, port: int, log: Path) -> None:
-        self.port, self.log = port, log
-        self._stderr = log.open("wb")
-        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True)
-        probe = version_negotiation_probe(host, port)
-        deadline = time.monotonic() + START_TIMEOUT
-        while not probe.attempt(0.2):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"server {argv} did not come up:\n{self.stderr()}")
-
-    def stderr(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self) -> int | None:
-        """SIGTERM, as the harness does; the exit code."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self._stderr.close()
-        return self.process.returncode
 
 
 def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -108,9 +67,9 @@ def www(tmp_path_factory: pytest.TempPathFactory, plan: list[TransferFile]) -> P
 @pytest.fixture
 def quiche_server(own_programs: cargo.CargoBuild, certificates: CertificateSet, www: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Starts ``panther-quiche-server`` with extra options; returns it once it is up."""
-    started: list[Server] = []
+    started: list[ServerProcess] = []
 
-    def start(*options: str, host: str = "127.0.0.1") -> Server:
+    def start(*options: str, host: str = "127.0.0.1") -> ServerProcess:
         port = free_udp_port(host)
         listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         argv = [
@@ -119,7 +78,7 @@ def quiche_server(own_programs: cargo.CargoBuild, certificates: CertificateSet, 
             "--root", str(www), "--qlog-dir", str(tmp_path / "server-qlog"),
             "--keylog-file", str(tmp_path / "server-keys.log"), *options,
         ]  # fmt: skip
-        server = Server(argv, host, port, tmp_path / f"server-{port}.log")
+        server = ServerProcess(argv, port, tmp_path, host=host)
         started.append(server)
         return server
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from panther.services.context import ServiceContext
-from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
 from panther_iut_quiche import QuicheConfig, QuicheServiceManager
 
 SERVER = {"cert_file": "/t/cert.pem", "key_file": "/t/key.pem", "host": "127.0.0.1", "port": 4443}
@@ -155,43 +153,3 @@ def test_environment_is_the_rust_runtime_and_the_key_log() -> None:
     environment = manager("client", QuicheConfig(log_level="trace")).get_run_environment("client", **CLIENT, **EVIDENCE)
     # The qlog folder and the CA are options of the command, not variables.
     assert environment == {"SSLKEYLOGFILE": "/o/keys.log", "RUST_LOG": "trace", "RUST_BACKTRACE": "1"}
-
-
-@pytest.mark.parametrize(
-    ("role", "kwargs", "config", "message"),
-    [
-        ("server", {"host": "127.0.0.1", "port": 4443}, QuicheConfig(), "needs cert_file and key_file"),
-        ("server", SERVER, QuicheConfig(session_file="/s"), "session_file is a client option"),
-        ("server", SERVER, QuicheConfig(resumption=True), "resumption is a client option"),
-        ("client", CLIENT, QuicheConfig(retry=True), "retry is a server option"),
-        ("client", {"host": "127.0.0.1", "port": 4443}, QuicheConfig(), "needs ca_file"),
-        ("client", CLIENT, QuicheConfig(early_data=True), "early_data needs a session to resume"),
-        ("client", {**CLIENT, "urls": ["https://10.0.0.9:4443/a"]}, QuicheConfig(), "connects to one server"),
-        ("client", {**CLIENT, "alpn": "h3"}, QuicheConfig(http_version="HTTP/0.9"), "contradicts the test's ALPN"),
-        ("peer", SERVER, QuicheConfig(), "not as a peer"),
-    ],
-)
-def test_mistakes_are_explained(role: str, kwargs: dict[str, Any], config: QuicheConfig, message: str) -> None:
-    with pytest.raises(ServiceManagerError, match=message) as caught:
-        argv(role, config, **kwargs)
-    assert not isinstance(caught.value, UnsupportedFeatureError)
-    assert str(caught.value).startswith("quiche: ")
-
-
-@pytest.mark.parametrize(
-    ("role", "kwargs", "message"),
-    [
-        ("client", {**CLIENT, "quic_version": "v2"}, "QUIC v1 only"),
-        ("client", {**CLIENT, "quic_version": "draft29"}, "QUIC v1 only"),
-        ("client", {**CLIENT, "alpn": "doq"}, "ALPN 'doq' is not supported"),
-        ("server", {**SERVER, "alpn": "doq"}, "ALPN 'doq' is not supported"),
-    ],
-)
-def test_what_quiche_cannot_do_is_unsupported(role: str, kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(UnsupportedFeatureError, match=message):
-        argv(role, **kwargs)
-
-
-def test_the_command_string_is_shell_safe() -> None:
-    command = manager("server").generate_run_command(role="server", **{**SERVER, "www_dir": "/a b;rm -rf /"})
-    assert "'/a b;rm -rf /'" in command

@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from panther.services.context import ServiceContext
-from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
 from panther_iut_quiche import QuicheConfig, QuicheServiceManager
 
 SERVER = {"cert_file": "/t/cert.pem", "key_file": "/t/key.pem", "host": "127.0.0.1", "port": 4443}
@@ -151,50 +149,3 @@ def test_server_environment() -> None:
 def test_each_role_runs_its_own_program() -> None:
     assert argv("server", **SERVER)[0] == "quiche-server"
     assert argv("client", **CLIENT)[0] == "quiche-client"
-
-
-@pytest.mark.parametrize(
-    ("role", "kwargs", "config", "message"),
-    [
-        ("server", {"host": "127.0.0.1", "port": 4443}, upstream(), "needs cert_file and key_file"),
-        ("server", SERVER, upstream(session_file="/s"), "session_file is a client option"),
-        ("client", CLIENT, upstream(retry=True), "retry is a server option"),
-        ("client", {"host": "127.0.0.1", "port": 4443}, upstream(), "needs ca_file"),
-        ("client", CLIENT, upstream(early_data=True), "early_data needs session_file"),
-        ("client", {**CLIENT, "urls": ["https://10.0.0.9:4443/a"]}, upstream(), "connects to one server"),
-        ("client", {**CLIENT, "alpn": "h3"}, upstream(http_version="HTTP/0.9"), "contradicts the test's ALPN"),
-        ("peer", SERVER, upstream(), "not as a peer"),
-    ],
-)
-def test_mistakes_are_explained(role: str, kwargs: dict[str, Any], config: QuicheConfig, message: str) -> None:
-    with pytest.raises(ServiceManagerError, match=message) as caught:
-        argv(role, config, **kwargs)
-    assert not isinstance(caught.value, UnsupportedFeatureError)
-    assert str(caught.value).startswith("quiche: ")
-
-
-@pytest.mark.parametrize(
-    ("role", "kwargs", "config", "message"),
-    [
-        ("client", {**CLIENT, "quic_version": "v2"}, upstream(), "QUIC v1 only"),
-        ("client", {**CLIENT, "quic_version": "draft29"}, upstream(), "QUIC v1 only"),
-        ("client", CLIENT, upstream(handshake_timeout=3.0), "no handshake timeout"),
-        ("server", SERVER, upstream(handshake_timeout=3.0), "no handshake timeout"),
-        ("client", {**CLIENT, "alpn": "doq"}, upstream(), "ALPN 'doq' is not supported"),
-        ("server", {**SERVER, "alpn": "doq"}, upstream(), "ALPN 'doq' is not supported"),
-        ("client", CLIENT, upstream(resumption=True), "resumption is not supported by quiche's apps"),
-        ("server", SERVER, upstream(max_streams_bidi=50), "max_streams_bidi is not supported by quiche's apps"),
-    ],
-)
-def test_what_quiche_cannot_do_is_unsupported(
-    role: str, kwargs: dict[str, Any], config: QuicheConfig, message: str
-) -> None:
-    with pytest.raises(UnsupportedFeatureError, match=message):
-        argv(role, config, **kwargs)
-
-
-def test_the_command_string_is_shell_safe() -> None:
-    command = manager("server", upstream()).generate_run_command(
-        role="server", **{**SERVER, "www_dir": "/a b;rm -rf /"}
-    )
-    assert "'/a b;rm -rf /'" in command

@@ -45,15 +45,21 @@ def refuse_other_role_keys(role: str, kwargs: dict[str, Any]) -> None:
             raise ServiceManagerError(f"{NAME}: {key} is a {other} option; this service is a {role}")
 
 
-def tls_files(kwargs: dict[str, Any]) -> tuple[str, str]:
-    """The server's certificate and key, which a server cannot do without."""
+def server_head(kwargs: dict[str, Any]) -> list[str]:
+    """What both kinds of server take alike: ``--listen HOST:PORT --cert FILE --key FILE
+    [--root DIR]``; the certificate and key are required."""
     cert_file, key_file = kwargs.get("cert_file"), kwargs.get("key_file")
     if not cert_file or not key_file:
         raise ServiceManagerError(
             f"{NAME}: a server needs cert_file and key_file (the quic protocol makes them in a test; "
             "set both under implementation: otherwise)"
         )
-    return str(cert_file), str(key_file)
+    refuse_other_role_keys("server", kwargs)
+    args = ["--listen", address(str(kwargs["host"]), int(kwargs["port"])), "--cert", str(cert_file)]
+    args += ["--key", str(key_file)]
+    if kwargs.get("www_dir"):
+        args += ["--root", str(kwargs["www_dir"])]
+    return args
 
 
 def ca_file(kwargs: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from panther.services.manager import ServiceManagerError, UnsupportedFeatureErro
 from panther_base_quic.versions import supported_wire_version
 from panther_base_rust.cargo import CargoProject
 
-from panther_iut_quiche.commands import NAME, address, ca_file, refuse_other_role_keys, tls_files, urls
+from panther_iut_quiche.commands import NAME, ca_file, refuse_other_role_keys, server_head, urls
 from panther_iut_quiche.options import ALPNS, FEATURES, HTTP_VERSIONS, SUPPORTED_VERSIONS
 
 SERVER_PROGRAM, CLIENT_PROGRAM = "panther-quiche-server", "panther-quiche-client"
@@ -72,11 +72,7 @@ def common_args(kwargs: dict[str, Any], role: str) -> list[str]:
 
 def server_args(kwargs: dict[str, Any]) -> list[str]:
     """``panther-quiche-server``: where to listen, the certificate, the folder to serve."""
-    cert_file, key_file = tls_files(kwargs)
-    refuse_other_role_keys("server", kwargs)
-    args = ["--listen", address(str(kwargs["host"]), int(kwargs["port"])), "--cert", cert_file, "--key", key_file]
-    if kwargs.get("www_dir"):
-        args += ["--root", str(kwargs["www_dir"])]
+    args = server_head(kwargs)
     args += common_args(kwargs, "server")
     if kwargs.get("retry"):
         args.append("--retry")

@@ -15,7 +15,7 @@ from typing import Any
 from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
 from panther_base_quic.versions import supported_wire_version
 
-from panther_iut_quiche.commands import NAME, address, ca_file, refuse_other_role_keys, tls_files, urls
+from panther_iut_quiche.commands import NAME, ca_file, refuse_other_role_keys, server_head, urls
 from panther_iut_quiche.options import FEATURES, HTTP_VERSIONS, SUPPORTED_VERSIONS, UPSTREAM_FEATURES
 
 SERVER_PROGRAM, CLIENT_PROGRAM = "quiche-server", "quiche-client"
@@ -61,11 +61,7 @@ def common_args(kwargs: dict[str, Any]) -> list[str]:
 
 def server_args(kwargs: dict[str, Any]) -> list[str]:
     """``quiche-server``: listen address, certificate, folder to serve."""
-    cert_file, key_file = tls_files(kwargs)
-    refuse_other_role_keys("server", kwargs)
-    args = ["--listen", address(str(kwargs["host"]), int(kwargs["port"])), "--cert", cert_file, "--key", key_file]
-    if kwargs.get("www_dir"):
-        args += ["--root", str(kwargs["www_dir"])]
+    args = server_head(kwargs)
     args += common_args(kwargs)
     if not kwargs.get("retry"):
         args.append("--no-retry")
