@@ -1,8 +1,10 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
 ``run_panther`` runs an experiment through the real ``panther run`` command and
-reads back what it recorded; ``UdpResponder`` and ``silent_udp_port`` are real UDP
-peers on loopback for testing readiness probes.
+reads back what it recorded (``run_pair``: one test of a server and a client;
+``client_folders`` and ``private_keys_in``: where a server's key must never be);
+``UdpResponder`` and ``silent_udp_port`` are real UDP peers on loopback for testing
+readiness probes.
 
 ``PANTHER_REQUIRE_PEERS`` lists the peers a test run must have (``1`` or ``all``:
 every peer). A test that needs an absent peer skips with the reason, unless the
@@ -117,13 +119,47 @@ def run_panther(experiment: dict[str, Any] | str, folder: Path, *, timeout: floa
     )
 
 
-class UdpResponder:
-    """A UDP socket on 127.0.0.1 answering each datagram with ``respond(data)``
-    (None: no answer), in a thread of its own; ``received`` keeps what arrived."""
+def run_pair(
+    folder: Path, server: dict[str, Any], client: dict[str, Any], *, name: str = "t", timeout: float = 120
+) -> ExperimentRun:
+    """Run one test of two services, ``server`` and ``client`` (a client targets ``server``), on ``local``."""
+    experiment = {
+        "tests": [
+            {
+                "name": name,
+                "network_environment": {"type": "local"},
+                "services": {"server": server, "client": client},
+                "timeout": timeout,
+            }
+        ]
+    }
+    return run_panther(experiment, folder, timeout=timeout + 120)
 
-    def __init__(self, respond: Callable[[bytes], bytes | None]) -> None:
+
+def private_keys_in(folder: Path) -> list[Path]:
+    """Files under ``folder`` holding a PEM private key, whatever their names: what a
+    client's folder (a client container's only mount) must never contain."""
+    return [path for path in folder.rglob("*") if path.is_file() and b"PRIVATE KEY-----" in path.read_bytes()]
+
+
+def client_folders(run: ExperimentRun) -> list[Path]:
+    """The folder of every client service of every test of ``run``."""
+    return [
+        run.output_dir / service["output_dir"]
+        for test in run.results["tests"]
+        for service in test["services"]
+        if service["role"] == "client"
+    ]
+
+
+class UdpResponder:
+    """A UDP socket on 127.0.0.1 (``port``, or a free one) answering each datagram with
+    ``respond(data)`` (None: no answer), in a thread of its own; ``received`` keeps
+    what arrived."""
+
+    def __init__(self, respond: Callable[[bytes], bytes | None], port: int = 0) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
+        self.socket.bind(("127.0.0.1", port))
         self.socket.settimeout(0.05)  # how often the thread looks whether to stop
         self.port: int = self.socket.getsockname()[1]
         self.received: list[bytes] = []

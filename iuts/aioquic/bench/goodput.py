@@ -13,7 +13,7 @@ import argparse
 import shutil
 import sys
 
-from panther_base_quic.goodput import MIB, describe, harness_and_by_hand, one_file_experiment
+from panther_base_quic.goodput import MIB, describe, harness_and_by_hand, one_file_services
 
 SIZE = 50 * MIB
 PAIRS = {"aioquic": ("h3", None), "ngtcp2": ("h3", ("gtlsserver", "gtlsclient"))}
@@ -28,9 +28,9 @@ def main() -> int:
         if programs and not all(shutil.which(program) for program in programs):
             print(f"{implementation}: skipped, {' and '.join(programs)} not installed")
             continue
-        experiment = one_file_experiment(implementation, implementation, alpn, SIZE)
+        services = one_file_services(implementation, implementation, alpn, SIZE)
         # ngtcp2's programs take the key log from the environment, which argv.json does not hold.
-        harness, by_hand = harness_and_by_hand(experiment, keylog_variable=programs is not None)
+        harness, by_hand = harness_and_by_hand(services, keylog_variable=programs is not None)
         print(describe(f"{implementation} -> {implementation}", SIZE, alpn, harness, by_hand))
     return 0
 

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from panther.transfer import TransferFile, transfer_plan, write_files
 from panther_base_quic import CertificateSet, make_certificates
 from panther_base_quic.testing import ServerProcess as Server
 from panther_base_quic.testing import free_udp_port, require_ngtcp2
-from panther_base_quic.transfer import TransferFile, transfer_plan, write_files
 
 SIZES = (1024, 65536, 1048576)
 RUN_TIMEOUT = 120.0

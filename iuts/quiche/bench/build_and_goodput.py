@@ -25,7 +25,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from panther_base_quic.goodput import MIB, describe, harness_and_by_hand, one_file_experiment
+from panther_base_quic.goodput import MIB, describe, harness_and_by_hand, one_file_services
 from panther_base_rust import cargo
 from panther_iut_quiche.programs import PROJECT
 
@@ -66,8 +66,7 @@ def builds(skip_cold: bool) -> None:
 
 
 def transfer() -> None:
-    experiment = one_file_experiment("quiche", "quiche", "h3", SIZE)
-    harness, by_hand = harness_and_by_hand(experiment)
+    harness, by_hand = harness_and_by_hand(one_file_services("quiche", "quiche", "h3", SIZE))
     print(describe("quiche -> quiche", SIZE, "h3", harness, by_hand))
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from panther.testing import require_peer
+from panther.transfer import TransferFile, transfer_plan, write_files
 from panther_base_quic import CertificateSet, make_certificates
 from panther_base_quic.testing import ServerProcess, free_udp_port
-from panther_base_quic.transfer import TransferFile, transfer_plan, write_files
 from panther_base_rust import cargo
 from panther_iut_quiche.programs import CLIENT_PROGRAM, PROJECT, SERVER_PROGRAM
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from evidence import RECORD_SEPARATOR, events, handshake_crypto_bytes, qlogs
 from panther.testing import silent_udp_port
+from panther.transfer import TransferFile
 from panther_base_quic import make_certificates
 from panther_base_quic.testing import require_ngtcp2
-from panther_base_quic.transfer import TransferFile
 from panther_base_rust import cargo
 from panther_iut_quiche.programs import CLIENT_PROGRAM, PROJECT, SERVER_PROGRAM
 

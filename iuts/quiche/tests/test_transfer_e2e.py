@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from evidence import events, handshake_crypto_bytes, qlogs
-from panther.testing import require_peer
-from panther_base_quic.testing import assert_transfer_passes, quic_service, run_pair
+from panther.testing import require_peer, run_pair
+from panther_base_quic.testing import assert_transfer_passes, quic_service
 from panther_base_rust.cargo import CargoBuild
 from panther_iut_quiche.manager import BINARY_DIR_VARIABLE, HOW_TO_GET
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from panther.testing import run_panther
+from panther.testing import run_pair
 
 from panther_base_quic.probe import version_negotiation_probe
 from panther_base_quic.testing import quic_service
@@ -29,42 +29,29 @@ MIB = 1024 * 1024
 _URL_PORT = re.compile(r"^https://(?:\[[^\]]+\]|[^/:]+):(\d+)/")
 
 
-def one_file_experiment(
+def one_file_services(
     server: str, client: str, alpn: str, size: int, *, server_keys: dict[str, Any] | None = None,
-    client_keys: dict[str, Any] | None = None, timeout: float = 600,
-) -> dict[str, Any]:  # fmt: skip
-    """One test on ``local``: ``client`` downloads one file of ``size`` bytes from ``server``.
-    A client that verifies no certificate (ngtcp2) is told so."""
-    return {
-        "tests": [
-            {
-                "name": f"goodput-{server}-{client}",
-                "network_environment": {"type": "local"},
-                "services": {
-                    "server": quic_service(server, "server", alpn, transfer=[size], **(server_keys or {})),
-                    "client": quic_service(
-                        client,
-                        "client",
-                        alpn,
-                        transfer=[size],
-                        protocol={"verify_peer": client != "ngtcp2"},
-                        **(client_keys or {}),
-                    ),
-                },
-                "timeout": timeout,
-            }
-        ]
-    }
+    client_keys: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """The two services of a test where ``client`` downloads one file of ``size`` bytes from
+    ``server``. A client that verifies no certificate (ngtcp2) is told so."""
+    return (
+        quic_service(server, "server", alpn, transfer=[size], **(server_keys or {})),
+        quic_service(
+            client, "client", alpn, transfer=[size], protocol={"verify_peer": client != "ngtcp2"}, **(client_keys or {})
+        ),
+    )
 
 
-def client_seconds_under_harness(experiment: dict[str, Any], folder: Path) -> tuple[float, Path]:
+def client_seconds_under_harness(
+    folder: Path, services: tuple[dict[str, Any], dict[str, Any]], *, timeout: float = 600
+) -> tuple[float, Path]:
     """The client's duration as ``panther run`` recorded it, and the test's folder."""
-    run = run_panther(experiment, folder, timeout=float(experiment["tests"][0]["timeout"]) + 300)
+    run = run_pair(folder, *services, name="goodput", timeout=timeout)
     test = run.test()
     if test.verdict != "passed":
         raise SystemExit(f"{test.name}: the harness run did not pass:\n" + "\n".join(test.not_passed()))
-    services = run.results["tests"][0]["services"]
-    client = next(service for service in services if service["name"] == "client")
+    client = next(service for service in run.results["tests"][0]["services"] if service["name"] == "client")
     return float(client["duration"]), test.output_dir
 
 
@@ -108,10 +95,12 @@ def client_seconds_by_hand(test_dir: Path, *, keylog_variable: bool = False) -> 
             server.wait(timeout=30)
 
 
-def harness_and_by_hand(experiment: dict[str, Any], *, keylog_variable: bool = False) -> tuple[float, float]:
-    """The client's seconds under the harness and by hand, for one experiment."""
+def harness_and_by_hand(
+    services: tuple[dict[str, Any], dict[str, Any]], *, keylog_variable: bool = False
+) -> tuple[float, float]:
+    """The client's seconds under the harness and by hand, for one server and client."""
     with tempfile.TemporaryDirectory(prefix="panther-goodput-") as temporary:
-        harness, test_dir = client_seconds_under_harness(experiment, Path(temporary))
+        harness, test_dir = client_seconds_under_harness(Path(temporary), services)
         return harness, client_seconds_by_hand(test_dir, keylog_variable=keylog_variable)
 
 
