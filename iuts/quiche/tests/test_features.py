@@ -9,7 +9,7 @@ from panther_iut_quiche import QuicheConfig, QuicheServiceManager
 from panther_iut_quiche.options import FEATURES, OPTIONS, UPSTREAM_FEATURES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-NEVER = {"connection_migration", "multipath", "draft29", "v2", "chacha20"}
+NEVER = {"connection_migration", "multipath", "draft29", "v2"}
 
 
 def test_own_programs_features_come_from_their_table() -> None:

@@ -81,9 +81,9 @@ def test_server_every_option() -> None:
         "1500",
         "--cc",
         "bbr2_gcongestion",
+        "--early-data",
         "--max-streams-bidi",
         "50",
-        "--early-data",
         "--retry",
         "--unknown-to-plugin",
     ]

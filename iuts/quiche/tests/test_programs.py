@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,34 @@ def test_the_programs_own_unit_tests_pass(own_programs) -> None:  # type: ignore
     done = cargo.run_tests(PROJECT, ["qlog"], timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "test result: ok." in done.stdout and " 0 failed" in done.stdout
+
+
+def _aioquic_client(port: int, plan: list[TransferFile], ca_file: Path, folder: Path, *options: str) -> None:
+    urls_ = [f"--url={url}" for url in urls(port, plan)]
+    done = subprocess.run(
+        [sys.executable, "-m", "panther_iut_aioquic", "client", "--host", "127.0.0.1", "--port", str(port),
+         "--alpn", "hq-interop", "--ca-file", str(ca_file), "--download-dir", str(folder), *urls_, *options],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert_downloaded(folder, plan)
+
+
+def test_the_server_takes_a_chacha20_only_client(quiche_server, certificates, plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The server cannot restrict its suites (BoringSSL), but it agrees to the one a client offers.
+    server = quiche_server()
+    _aioquic_client(
+        server.port, plan, certificates.ca_file, tmp_path / "dl", "--cipher-suites", "CHACHA20_POLY1305_SHA256"
+    )
+    assert server.stop() == 0
+    (qlog,) = qlogs(tmp_path / "server-qlog")
+    ciphers = {e["data"].get("tls_cipher") for e in events(qlog) if e["name"] == "quic:parameters_set"} - {None}
+    assert ciphers == {"ChaCha20_Poly1305"}
+
+
+def test_the_server_answers_aioquics_key_update(quiche_server, certificates, plan, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server = quiche_server()
+    _aioquic_client(server.port, plan, certificates.ca_file, tmp_path / "dl", "--key-update")
+    assert server.stop() == 0
+    (qlog,) = qlogs(tmp_path / "server-qlog")
+    assert [e["data"].get("trigger") for e in events(qlog) if e["name"] == "quic:key_updated"]

@@ -49,6 +49,7 @@ def test_server_every_option() -> None:
         congestion_control="bbr2_gcongestion",
         early_data=True,
         retry=True,
+        max_streams_bidi=50,
         idle_timeout=1.5,
         extra_args=["--disable-gso"],
     )
@@ -62,6 +63,8 @@ def test_server_every_option() -> None:
         "/t/key.pem",
         "--root",
         "/srv/www",
+        "--max-streams-bidi",
+        "50",
         "--http-version",
         "HTTP/3",
         "--idle-timeout",

@@ -14,7 +14,7 @@ from panther.services.manager import ServiceManagerError
 
 NAME = "quiche"
 # Keys that mean something in one role only: a mistake in the other.
-SERVER_KEYS = ("retry",)
+SERVER_KEYS = ("retry", "max_streams_bidi")
 CLIENT_KEYS = ("session_file", "resumption")
 
 

@@ -46,7 +46,7 @@ class QuicheConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     early_data: bool = False
     # Server: answer new connections with a Retry packet first.
     retry: bool = False
-    # Concurrent bidirectional streams the peer may open (the server's request limit).
+    # Server: bidirectional streams a client may open at once (None: quiche's 100).
     max_streams_bidi: Annotated[int, msgspec.Meta(ge=1)] | None = None
     # Docker image: the upstream tag or commit to build.
     quiche_ref: str = QUICHE_TAG

@@ -49,13 +49,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("resumption", "implementation", None, "--resumption", "two connections in one run; upstream: refused"),
     Option("retry", "implementation", "--retry", None, "upstream: --no-retry unless true"),
-    Option(
-        "max_streams_bidi",
-        "implementation",
-        "--max-streams-bidi N",
-        "--max-streams-bidi N",
-        "upstream: refused",
-    ),
+    Option("max_streams_bidi", "implementation", "--max-streams-bidi N", None, "default: quiche's 100"),
     Option("quiche_ref", "implementation", None, None, "upstream's Docker image: the quiche tag or commit to build"),
     Option("binary_path", "implementation", None, None, "the programs' folder or one of them; nothing is built"),
     Option("extra_args", "implementation", "appended", "appended"),
@@ -83,11 +77,6 @@ FEATURES = MappingProxyType(
         "multipath": Feature(False, "the programs have no multipath option"),
         "draft29": Feature(False, _QUIC_V1_ONLY),
         "v2": Feature(False, _QUIC_V1_ONLY),
-        "chacha20": Feature(
-            False,
-            "BoringSSL has no setting for TLS 1.3 cipher suites: quiche cannot limit a connection to "
-            "TLS_CHACHA20_POLY1305_SHA256",
-        ),
         "h3": Feature(True, "alpn h3 (--alpn h3)"),
         "hq-interop": Feature(True, "alpn hq-interop (--alpn hq-interop)"),
         "keylog": Feature(True, "--keylog-file (NSS key log format)"),

@@ -59,8 +59,6 @@ def common_args(kwargs: dict[str, Any], role: str) -> list[str]:
         args += ["--idle-timeout", _milliseconds(kwargs["idle_timeout"])]
     if kwargs.get("congestion_control"):
         args += ["--cc", str(kwargs["congestion_control"])]
-    if kwargs.get("max_streams_bidi") is not None:
-        args += ["--max-streams-bidi", str(int(kwargs["max_streams_bidi"]))]
     if kwargs.get("early_data"):
         args.append("--early-data")
     if kwargs.get("keylog_file"):
@@ -74,6 +72,8 @@ def server_args(kwargs: dict[str, Any]) -> list[str]:
     """``panther-quiche-server``: where to listen, the certificate, the folder to serve."""
     args = server_head(kwargs)
     args += common_args(kwargs, "server")
+    if kwargs.get("max_streams_bidi") is not None:
+        args += ["--max-streams-bidi", str(int(kwargs["max_streams_bidi"]))]
     if kwargs.get("retry"):
         args.append("--retry")
     return args

@@ -46,9 +46,8 @@ def common_args(kwargs: dict[str, Any]) -> list[str]:
             f"{NAME}: handshake_timeout {handshake_timeout} is not supported: "
             f"{UPSTREAM_FEATURES['handshake_timeout'].how}"
         )
-    for key in ("max_streams_bidi", "resumption"):
-        if kwargs.get(key):
-            raise UnsupportedFeatureError(f"{NAME}: {key} is not supported by quiche's apps (programs: upstream)")
+    if kwargs.get("resumption"):
+        raise UnsupportedFeatureError(f"{NAME}: resumption is not supported by quiche's apps (programs: upstream)")
     args = ["--http-version", http_version(kwargs)]
     if kwargs.get("idle_timeout") is not None:
         args += ["--idle-timeout", str(round(float(kwargs["idle_timeout"]) * 1000))]
@@ -62,6 +61,8 @@ def common_args(kwargs: dict[str, Any]) -> list[str]:
 def server_args(kwargs: dict[str, Any]) -> list[str]:
     """``quiche-server``: listen address, certificate, folder to serve."""
     args = server_head(kwargs)
+    if kwargs.get("max_streams_bidi") is not None:
+        args += ["--max-streams-bidi", str(int(kwargs["max_streams_bidi"]))]
     args += common_args(kwargs)
     if not kwargs.get("retry"):
         args.append("--no-retry")
