@@ -10,6 +10,7 @@ apps (``programs: upstream``) run too where they are installed.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,16 @@ def test_retry_resumption_and_zero_rtt_keys_reach_the_programs(tmp_path: Path, o
     assert "0RTT" in sent
     command = (test.output_dir / "server" / "command.txt").read_text()
     assert "--retry" in command and "--early-data" in command
+    # The programs were prepared (built, or found built) once per role, before any test's clock.
+    lines = (run.output_dir / "events.jsonl").read_text().splitlines()
+    steps = [event for event in map(json.loads, lines) if event["event"] == "PreparationStepEvent"]
+    assert {(e["step"], e["status"]) for e in steps if e["step"].startswith("quiche")} == {
+        ("quiche (server)", "started"),
+        ("quiche (server)", "ready"),
+        ("quiche (client)", "started"),
+        ("quiche (client)", "ready"),
+    }
+    assert all(event["test"] is None for event in steps)
 
 
 @pytest.mark.parametrize(
