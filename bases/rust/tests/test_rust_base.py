@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -182,11 +183,24 @@ def test_the_dockerfile_carries_the_sources_and_builds_them(tmp_path: Path) -> N
     assert "COPY --from=builder /src/minimal/target/release/panther-hello /usr/local/bin/panther-hello" in text
     # Running the build stage's unpacking steps recreates the project, byte for byte.
     for line in text.splitlines():
-        if line.startswith('RUN ["sh", "-c"'):
+        if line.startswith('RUN ["sh", "-c"') and "panther-source" in line:
             command = json.loads(line.removeprefix("RUN "))
             subprocess.run(command, cwd=tmp_path, check=True)
     for relative in ("Cargo.toml", "Cargo.lock", "src/main.rs"):
         assert (tmp_path / relative).read_bytes() == (HELLO / relative).read_bytes()
+
+
+def test_a_builder_image_without_cargo_says_which_to_give(tmp_path: Path) -> None:
+    text = HelloRust().generate_cargo_dockerfile()
+    assert text is not None
+    first_step = next(line for line in text.splitlines() if line.startswith('RUN ["sh", "-c"'))
+    # A PATH with a shell and nothing else: an image without Rust.
+    (tmp_path / "sh").symlink_to(shutil.which("sh") or "/bin/sh")
+    done = subprocess.run(
+        json.loads(first_step.removeprefix("RUN ")), capture_output=True, text=True, env={"PATH": str(tmp_path)}
+    )
+    assert done.returncode == 1
+    assert "the builder image has no cargo: build with --build-arg PANTHER_BUILDER_IMAGE=" in done.stderr
 
 
 def test_the_dockerfile_is_the_same_for_the_same_sources() -> None:

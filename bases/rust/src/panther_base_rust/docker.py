@@ -56,6 +56,14 @@ def unpack_commands(project: CargoProject) -> list[list[str]]:
     return commands
 
 
+def cargo_check(project: CargoProject) -> list[str]:
+    """A first build step that fails clearly when the builder image has no cargo (an
+    engine that could not pull the Rust image may have substituted a plain one)."""
+    need = f"Rust {project.rust_version} or newer" if project.rust_version else "Rust"
+    message = f"the builder image has no cargo: build with --build-arg PANTHER_BUILDER_IMAGE=<an image with {need}>"
+    return ["sh", "-c", f"command -v cargo >/dev/null || {{ echo '{message}' >&2; exit 1; }}"]
+
+
 def builder_image(project: CargoProject) -> str:
     return f"rust:{project.rust_version}-bookworm" if project.rust_version else "rust:bookworm"
 
@@ -74,7 +82,7 @@ def cargo_dockerfile(
         language="rust",
         base_image=builder_image(project),
         build_packages=list(BUILD_PACKAGES),
-        build_commands=[*unpack_commands(project), [*cargo_build, "--locked"]],
+        build_commands=[cargo_check(project), *unpack_commands(project), [*cargo_build, "--locked"]],
         binaries=[f"target/release/{name}" for name in project.binaries],
         runtime_packages=list(runtime_packages),
     )
