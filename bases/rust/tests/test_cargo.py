@@ -104,6 +104,18 @@ def test_changed_sources_are_built_again(project: CargoProject, tmp_path: Path) 
     ]
 
 
+def test_only_the_newest_builds_are_kept(project: CargoProject, tmp_path: Path) -> None:
+    require_cargo()
+    cache = tmp_path / "cache"
+    main = project.path / "src" / "main.rs"
+    folders = []
+    for number in range(cargo.KEPT_BUILDS + 1):
+        main.write_text(main.read_text() + f"\n// version {number}\n")
+        folders.append(cargo.build(project, [], cache=cache).folder)
+    assert not folders[0].exists()
+    assert all(folder.is_dir() for folder in folders[1:])
+
+
 def test_a_build_waits_for_another_one_holding_the_lock(project: CargoProject, tmp_path: Path) -> None:
     require_cargo()
     cache = tmp_path / "cache"

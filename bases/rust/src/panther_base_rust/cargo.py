@@ -9,7 +9,8 @@ test of a run, finds them ready::
     rust/<package>/target/         cargo's target folder, shared by every build of the
                                    package: dependencies (BoringSSL...) compile once
     rust/<package>/source/         the copy cargo builds (the installed package may be read-only)
-    rust/<package>/builds/<key>/   the programs of one build and ``build.json``
+    rust/<package>/builds/<key>/   the programs of one build and ``build.json`` (the
+                                   newest three builds are kept)
     rust/<package>/lock            held while building: concurrent runs wait, then reuse
 
 The key is the package version and a digest of the sources (``Cargo.lock`` included,
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CACHE_VARIABLE = "PANTHER_CACHE_DIR"
+#: Builds of one package kept in the cache (the newest); older ones are removed.
+KEPT_BUILDS = 3
 BUILD_RECORD = "build.json"
 BUILD_LOG = "build.log"
 # What is never part of a project's sources.
@@ -273,4 +276,16 @@ def _compile(
     folder = builds / key
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
+    _prune(builds)
     return CargoBuild(folder, key, compiled=True, seconds=seconds)
+
+
+def _prune(builds: Path) -> None:
+    """Keep the newest builds: each change of the sources would otherwise add one for good."""
+    finished = sorted(
+        (path for path in builds.iterdir() if (path / BUILD_RECORD).is_file()),
+        key=lambda path: (path / BUILD_RECORD).stat().st_mtime_ns,
+        reverse=True,
+    )
+    for old in finished[KEPT_BUILDS:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -433,13 +433,18 @@ impl Connection<'_> {
         if let Some(reason) = closing.filter(|r| !r.is_empty()) {
             failures.insert(0, reason);
         }
-        if let Some(error) = conn.peer_error() {
+        let clean = |error: &&quiche::ConnectionError| {
+            error.error_code
+                == if error.is_app {
+                    transport::no_error(&self.alpn)
+                } else {
+                    0
+                }
+        };
+        if let Some(error) = conn.peer_error().filter(|e| !clean(e)) {
             failures.push(format!("the server closed the connection: {error:?}"));
         }
-        if let Some(error) = conn
-            .local_error()
-            .filter(|e| !(e.is_app && e.error_code == transport::no_error(&self.alpn)))
-        {
+        if let Some(error) = conn.local_error().filter(|e| !clean(e)) {
             failures.push(format!("the connection was closed: {error:?}"));
         }
         let summary = format!(
