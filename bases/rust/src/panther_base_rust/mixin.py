@@ -29,6 +29,9 @@ DEFAULT_RUNTIME_CONFIG = {"RUST_LOG": "info", "RUST_BACKTRACE": "1"}
 class RustServiceMixin(BaseServiceManager):
     """Cargo features for the build, ``RUST_LOG``/``TOKIO_WORKER_THREADS``... for the run."""
 
+    #: The build of ``_get_cargo_project()`` once ``_do_prepare`` made or found it.
+    cargo_build: cargo.CargoBuild | None = None
+
     def _get_cargo_features(self) -> list[str]:
         """Cargo features the implementation is built with."""
         return []
@@ -40,9 +43,6 @@ class RustServiceMixin(BaseServiceManager):
     def _get_cargo_project(self) -> cargo.CargoProject | None:
         """The cargo project this plugin ships and builds; None: its program comes prebuilt."""
         return None
-
-    # The build of ``_get_cargo_project()`` once ``_do_prepare`` made or found it.
-    cargo_build: cargo.CargoBuild | None = None
 
     def _builds_here(self) -> bool:
         """Whether the program runs on this host (a container's image builds its own)."""
