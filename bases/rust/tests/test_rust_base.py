@@ -200,7 +200,7 @@ def test_a_builder_image_without_cargo_says_which_to_give(tmp_path: Path) -> Non
         json.loads(first_step.removeprefix("RUN ")), capture_output=True, text=True, env={"PATH": str(tmp_path)}
     )
     assert done.returncode == 1
-    assert "the builder image has no cargo: build with --build-arg PANTHER_BUILDER_IMAGE=" in done.stderr
+    assert "the builder image has no cargo: tag an image with Rust as rust:bookworm on this engine" in done.stderr
 
 
 def test_the_dockerfile_is_the_same_for_the_same_sources() -> None:

@@ -56,16 +56,19 @@ def unpack_commands(project: CargoProject) -> list[list[str]]:
     return commands
 
 
+def builder_image(project: CargoProject) -> str:
+    return f"rust:{project.rust_version}-bookworm" if project.rust_version else "rust:bookworm"
+
+
 def cargo_check(project: CargoProject) -> list[str]:
     """A first build step that fails clearly when the builder image has no cargo (an
     engine that could not pull the Rust image may have substituted a plain one)."""
     need = f"Rust {project.rust_version} or newer" if project.rust_version else "Rust"
-    message = f"the builder image has no cargo: build with --build-arg PANTHER_BUILDER_IMAGE=<an image with {need}>"
+    message = (
+        f"the builder image has no cargo: tag an image with {need} as {builder_image(project)} on this engine, "
+        "or build with --build-arg PANTHER_BUILDER_IMAGE=<that image>"
+    )
     return ["sh", "-c", f"command -v cargo >/dev/null || {{ echo '{message}' >&2; exit 1; }}"]
-
-
-def builder_image(project: CargoProject) -> str:
-    return f"rust:{project.rust_version}-bookworm" if project.rust_version else "rust:bookworm"
 
 
 def cargo_dockerfile(
