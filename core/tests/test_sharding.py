@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import yaml
 from panther.testing import ExperimentRun, merge_panther, run_panther
 
 # A matrix with passes, failures and unsupported cells, several iterations, and a plain test.
@@ -164,3 +167,26 @@ def test_a_bad_shard_is_a_usage_error(tmp_path: Path, shard: str) -> None:
     assert done.returncode == 2 and "--shard" in done.stderr and "Traceback" not in done.stderr
     assert "expected: K/N: shard K of N, with 1 <= K <= N" in done.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+DOCS = Path(__file__).parents[2] / "docs" / "sharding.md"
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(), re.S)
+
+
+def test_the_docs_yaml_is_yaml_and_their_commands_use_options_that_exist() -> None:
+    workflow = yaml.safe_load(_blocks("yaml")[1])
+    assert set(workflow["jobs"]) == {"shard", "merge"}
+    lines = [line for block in _blocks("sh") for line in block.splitlines()]
+    lines += [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    commands = [shlex.split(line.split("#")[0].split("||")[0]) for line in lines if line.startswith("panther ")]
+    assert {command[1] for command in commands} == {"run", "merge"}
+    for command in commands:
+        shown = subprocess.run(
+            [sys.executable, "-m", "panther", command[1], "--help"], capture_output=True, text=True, timeout=60
+        )
+        for option in (word for word in command[2:] if word.startswith("-")):
+            known = re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", shown.stdout)
+            assert known, f"{option} of `{' '.join(command)}` is not an option of panther {command[1]}"
