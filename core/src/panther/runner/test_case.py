@@ -205,6 +205,9 @@ class TestExecution:
     # ------------------------------------------------------------------ prepare
     def _prepare(self) -> None:
         test = self.test
+        if test.matrix is not None and test.matrix.unsupported is not None:
+            reason = test.matrix.unsupported
+            raise _Abort(Check(name=f"tester {test.matrix.axes.tester} cell", status="unsupported", reason=reason))
         try:
             self.order = start_order(test.services)
         except StartOrderError as exc:
