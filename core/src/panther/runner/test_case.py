@@ -239,6 +239,8 @@ class TestExecution:
             contexts = self.environment.plan(test)
         except ValueError as exc:
             raise _Abort(Check(name="plan", status="error", reason=str(exc))) from None
+        for context in contexts.values():
+            context.iteration = self.iteration
 
         self.test_context = TestContext(
             name=test.name,
