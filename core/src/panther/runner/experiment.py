@@ -203,7 +203,8 @@ def run_experiment(
             # Ctrl-C: whatever of the run is still running (a build, services) ends now.
             cancellation.on_cancel(watchdog.sweep)
             preparation.run()
-            if jobs > 1 and len(work) > 1:
+            # Interrupted while preparing: the loop below marks every test not run, no fork.
+            if jobs > 1 and len(work) > 1 and not cancellation.cancelled:
                 results = run_in_workers(
                     jobs,
                     len(work),
