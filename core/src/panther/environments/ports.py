@@ -134,6 +134,9 @@ class PortAllocator:
                     os.close(descriptor)
         self._held = {}
         self._lock = threading.Lock()  # another thread may have held it at the fork
+        # Every worker would otherwise draw the parent's sequence of ports, and take the
+        # port another worker has just released (where its test's packets may linger).
+        self._random = random.Random()
 
     @property
     def held(self) -> frozenset[int]:
