@@ -22,6 +22,7 @@ from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironment
 from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.config.rules import check_test, check_topology
 from panther.config.yaml_source import DocPath, SourceDocument
+from panther.netpath.config import PathConfig, path_problem
 from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginError, PluginNotFoundError
 
@@ -74,6 +75,7 @@ class PluginResolver:
         network_class, network_config = self.network_environment(
             test.network_environment, (*path, "network_environment")
         )
+        self.check_path(network_config, test.timeout, (*path, "network_environment", "path"))
         execution = [
             self.execution_environment(entry, (*path, "execution_environment", position))
             for position, entry in enumerate(test.execution_environment)
@@ -86,6 +88,16 @@ class PluginResolver:
             network_environment_config=network_config,
             execution_environments=execution,
         )
+
+    def check_path(self, network_config: object, timeout: float, path: DocPath) -> None:
+        """A network path's settings must agree with each other and with the test's time."""
+        config = getattr(network_config, "path", None)
+        if not isinstance(config, PathConfig):
+            return
+        problem = path_problem(config, timeout)
+        if problem is not None:
+            where, message, expected, found = problem
+            raise self.document.error(message, (*path, *where), expected=expected, found=found)
 
     def implementation(
         self, block: dict[str, Any], path: DocPath

@@ -169,6 +169,9 @@ class TestExecution:
             checks.append(self._harness_error("run", exc))
         with self._phase("collect"):
             outcomes = self._guarded(checks, "collect", self._collect)
+            if self.environment is not None:
+                # Before any verdict: the path's captures are complete only once it has ended.
+                checks += self._guarded(checks, "network path", self.environment.finish_network_path) or []
         with self._phase("verdict"):
             checks += self._guarded(checks, "verdict", lambda: self._judge(outcomes or {})) or []
             checks += self._not_started()
@@ -249,6 +252,7 @@ class TestExecution:
             services=contexts,
             protocol_configs={name: service.protocol for name, service in test.services.items()},
             implementation_configs={name: service.implementation for name, service in test.services.items()},
+            network_path=self.environment.network_path,
         )
         protocol_classes = {s.protocol_class for s in test.services.values() if s.protocol_class is not None}
         self.protocols = [
@@ -283,6 +287,7 @@ class TestExecution:
                 manager.adopt_preparation(state)  # prepared once for the experiment
             else:
                 self._plugin_call(name, lambda m=manager: m.prepare(self.registry))
+            self._plugin_call(name, lambda m=manager, c=context: m.write_service_files(c))
             argv = self._plugin_call(name, lambda m=manager, c=context: m.generate_run_argv(role=c.role))
             run_env = self._plugin_call(
                 name, lambda m=manager, c=context: m.get_run_environment(c.role, **m.run_arguments(c.role))
