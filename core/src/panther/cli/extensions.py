@@ -13,6 +13,7 @@ the core does not have: ``panther run`` pays nothing for them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import typer
@@ -43,7 +44,7 @@ def installed_extensions() -> dict[str, CliExtension]:
     return found
 
 
-def add_extensions(app: typer.Typer, args: list[str], core_commands: set[str]) -> None:
+def add_extensions(app: typer.Typer, args: list[str], core_commands: Collection[str]) -> None:
     """Give ``app`` the plugin subcommands this command line needs.
 
     Help of ``panther`` itself: every installed one as a listed name (and each known

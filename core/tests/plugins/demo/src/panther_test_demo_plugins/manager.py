@@ -1,4 +1,4 @@
-"""The ``demo_echo`` service manager and its configuration."""
+"""The ``demo_echo`` and ``demo_echo_tcp`` service managers and their configuration."""
 
 from __future__ import annotations
 
@@ -114,3 +114,27 @@ class DemoEchoServiceManager(BaseServiceManager):
             "--message", str(kwargs["message"]),
             "--lines", str(kwargs.get("lines", 3)),
         ]  # fmt: skip
+
+
+@register_plugin(
+    plugin_type="iut",
+    name="demo_echo_tcp",
+    version="0.1.0",
+    description="A more limited echo: TCP only, and its server keeps 64 bytes of a line",
+    supported_protocols=["demo"],
+)
+class DemoEchoTcpServiceManager(DemoEchoServiceManager):
+    """A second implementation of the demo protocol, so that a matrix has cells that differ."""
+
+    MAX_LINE = 64
+
+    def _get_implementation_name(self) -> str:
+        return "demo_echo_tcp"
+
+    def _common_args(self, subcommand: str, **kwargs: Any) -> list[str]:
+        if kwargs.get("transport", "tcp") != "tcp":
+            raise UnsupportedFeatureError(f"demo_echo_tcp speaks TCP only, not {kwargs['transport']}")
+        return super()._common_args(subcommand, **kwargs)
+
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        return [*super()._get_server_specific_args(**kwargs), "--max-line", str(self.MAX_LINE)]
