@@ -64,9 +64,15 @@ class ServiceInitializationEvent(Event):
 
 
 class ServicePreparationEvent(Event):
+    """A service manager's preparation: the base reports every ``_do_prepare`` as
+    ``started`` then ``finished`` or ``error`` (``preparation_type`` ``prepare``);
+    a plugin may emit its own steps (``custom_setup`` ...) with no status."""
+
     service_name: str
     preparation_type: str
     detail: str = ""
+    status: str | None = None  # "started" | "finished" | "error", for the base's reports
+    duration: float | None = None
 
 
 class CommandGenerationEvent(Event):

@@ -9,17 +9,20 @@ IUT development guide, which is the public API plugin authors write against.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import shlex
 import shutil
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
 from panther.config.implementation import ImplementationConfig
-from panther.events import CommandGenerationEvent, Event, EventBus
+from panther.events import CommandGenerationEvent, Event, EventBus, ServicePreparationEvent
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 
@@ -37,11 +40,69 @@ class UnsupportedFeatureError(ServiceManagerError):
     """The configuration asks for something this implementation cannot do."""
 
 
+PrepareHook = Callable[["BaseServiceManager", Any], None]
+
+
+def _reporting_preparation(prepare: PrepareHook) -> PrepareHook:
+    """Wrap a ``_do_prepare`` so that it reports itself through ``emit_event``.
+
+    Every ``_do_prepare`` (the base's and each subclass's override) is wrapped when its
+    class is made, so a plugin's preparation is reported whether or not the plugin
+    calls ``super()._do_prepare()`` or emits anything itself: a ``started``
+    :class:`~panther.events.ServicePreparationEvent`, then ``finished`` (with its
+    duration) or ``error`` (with the reason, and the exception goes on). An override
+    that calls ``super()`` is reported once, by its outermost call.
+    """
+    if getattr(prepare, "_reports_preparation", False):
+        return prepare
+
+    @functools.wraps(prepare)
+    def reported(self: BaseServiceManager, plugin_manager: Any = None) -> None:
+        if self.__dict__.get("_preparation_reported"):
+            prepare(self, plugin_manager)
+            return
+        self.__dict__["_preparation_reported"] = True
+        name = self.context.name if self.context is not None else self._get_implementation_name()
+        self.emit_event(ServicePreparationEvent(service_name=name, preparation_type="prepare", status="started"))
+        started = time.monotonic()
+        try:
+            prepare(self, plugin_manager)
+        except BaseException as exc:
+            self.emit_event(
+                ServicePreparationEvent(
+                    service_name=name,
+                    preparation_type="prepare",
+                    status="error",
+                    detail=str(exc) or type(exc).__name__,
+                    duration=time.monotonic() - started,
+                )
+            )
+            raise
+        finally:
+            self.__dict__["_preparation_reported"] = False
+        self.emit_event(
+            ServicePreparationEvent(
+                service_name=name, preparation_type="prepare", status="finished", duration=time.monotonic() - started
+            )
+        )
+
+    reported._reports_preparation = True  # type: ignore[attr-defined]
+    return reported
+
+
 class BaseServiceManager(ABC):
     """Base of every IUT and tester service manager."""
 
     #: The plugin's configuration Struct; the ``implementation:`` block is decoded into it.
     config_class: ClassVar[type[ImplementationConfig]] = ImplementationConfig
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The events the guide promises come from the base, even for an override
+        # that neither calls super() nor emits anything itself.
+        hook = cls.__dict__.get("_do_prepare")
+        if hook is not None:
+            cls._do_prepare = _reporting_preparation(hook)  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -80,8 +141,12 @@ class BaseServiceManager(ABC):
         binary = kwargs.get("binary_path") or self._get_binary_name()
         return [str(binary)]
 
+    @_reporting_preparation
     def _do_prepare(self, plugin_manager: Any = None) -> None:
-        """Implementation-specific preparation (check the binary, build, ...)."""
+        """Implementation-specific preparation (check the binary, build, ...).
+
+        Whatever an override does, the base reports it: see :func:`_reporting_preparation`.
+        """
 
     def get_supported_features(self) -> dict[str, bool]:
         return {}
