@@ -127,13 +127,16 @@ class BaseServiceManager(ABC):
 
     # ----------------------------------------------------------- optional hooks
     def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        """Arguments after the executable when the service is a server (listen on ``host``:``port``)."""
         return []
 
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
+        """Arguments after the executable when the service is a client (connect to ``host``:``port``,
+        its target's address). A server-only implementation raises ``UnsupportedFeatureError``."""
         return []
 
     def _get_peer_specific_args(self, **kwargs: Any) -> list[str]:
-        # A peer both listens and connects; by default it takes the server's arguments.
+        """Arguments for the role ``peer``, which both listens and connects; by default the server's."""
         return self._get_server_specific_args(**kwargs)
 
     def _get_executable(self, **kwargs: Any) -> list[str]:
@@ -149,6 +152,8 @@ class BaseServiceManager(ABC):
         """
 
     def get_supported_features(self) -> dict[str, bool]:
+        """Feature name -> whether this implementation supports it (shown in reports; a
+        protocol base may refuse a test that needs a feature marked False)."""
         return {}
 
     def generate_dockerfile_content(self) -> str | None:
@@ -170,6 +175,7 @@ class BaseServiceManager(ABC):
     # ----------------------------------------------------------- provided workflow
     @property
     def implementation_name(self) -> str:
+        """``_get_implementation_name()``."""
         return self._get_implementation_name()
 
     def run_arguments(self, role: str) -> dict[str, Any]:
@@ -219,6 +225,7 @@ class BaseServiceManager(ABC):
             self.prepared = True
 
     def emit_event(self, event: Event) -> None:
+        """Publish ``event`` on the run's bus (nothing without a bus), tagged with the test."""
         if self.event_bus is not None:
             if self.context is not None and event.test is None:
                 event.test = self.context.test_name
