@@ -7,7 +7,8 @@ test plugins under its ``tests/plugins/``; then its own tests. Distributions are
 discovered from the folders, so a new one needs no edit here.
 
 Other sessions: ``lint`` (ruff), ``types`` (mypy, strict for the core), ``e2e``
-(every distribution in one venv, the examples through ``panther run``), ``bench``
+(every distribution in one venv, the examples through ``panther run``), ``docs`` (the
+site, built strictly, and every example on its pages tested), ``bench``
 (speed figures as ratios against a baseline measured in the same run) and ``demo``
 (the README's default experiment).
 """
@@ -160,6 +161,20 @@ def e2e(session: nox.Session) -> None:
     session.run("pytest", "tests/e2e", *session.posargs)
 
 
+# MkDocs 1.x: the site's configuration is MkDocs 1's.
+DOCS_REQUIREMENTS = ("mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocs-gen-files>=0.5,<0.7")
+
+
+@nox.session(tags=["tests"])
+def docs(session: nox.Session) -> None:
+    """The documentation site (warnings are errors), then every example on its pages tested."""
+    _everything(session)
+    session.install(*DOCS_REQUIREMENTS)
+    quiet = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), env=quiet)
+    session.run("pytest", "tests/docs", *session.posargs)
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory figures, each as a ratio against a baseline of the same run."""
@@ -176,4 +191,4 @@ def demo(session: nox.Session) -> None:
     session.run("panther", "run", DEFAULT_EXPERIMENT, *session.posargs)
 
 
-nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "lint", "types"]
+nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "docs", "lint", "types"]
