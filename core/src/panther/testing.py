@@ -120,12 +120,13 @@ def run_panther(experiment: dict[str, Any] | str, folder: Path, *, timeout: floa
 
 
 class UdpResponder:
-    """A UDP socket on 127.0.0.1 answering each datagram with ``respond(data)``
-    (None: no answer), in a thread of its own; ``received`` keeps what arrived."""
+    """A UDP socket on 127.0.0.1 (``port``, or a free one) answering each datagram with
+    ``respond(data)`` (None: no answer), in a thread of its own; ``received`` keeps
+    what arrived."""
 
-    def __init__(self, respond: Callable[[bytes], bytes | None]) -> None:
+    def __init__(self, respond: Callable[[bytes], bytes | None], port: int = 0) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
+        self.socket.bind(("127.0.0.1", port))
         self.socket.settimeout(0.05)  # how often the thread looks whether to stop
         self.port: int = self.socket.getsockname()[1]
         self.received: list[bytes] = []

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter
@@ -25,14 +26,17 @@ from panther.observers.event_log import EventLog
 from panther.observers.metrics import MetricsCollector
 from panther.runner.cancellation import Cancellation
 from panther.runner.junit import write_junit
+from panther.runner.preparation import ExperimentPreparation
 from panther.runner.results import TestResult
 from panther.runner.summary import render_summary
 from panther.runner.test_case import TestExecution
+from panther.runner.watchdog import watched_run
 
 
 @dataclass
 class ExperimentResult:
-    #: 0 when every test iteration passed, 1 otherwise.
+    #: 0 when every test iteration passed, 1 otherwise; 128 + the signal's number
+    #: when a signal interrupted the run (130 for Ctrl-C).
     exit_code: int
     output_dir: Path
     run_id: str
@@ -163,13 +167,25 @@ def run_experiment(
     cancellation = Cancellation()
     began = time.monotonic()
     bus.publish(
-        ExperimentStartedEvent(experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests])
+        ExperimentStartedEvent(
+            experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests], run_id=run_id
+        )
+    )
+    reports = _Reports(output_dir, experiment.name, run_id, work, metrics, began)
+    preparation = ExperimentPreparation(
+        tests,
+        output_dir=output_dir,
+        bus=bus,
+        experiment=settings,
+        cancellation=cancellation,
+        run_id=run_id,
+        registry=registry,
     )
 
-    def run_one(item: tuple[ResolvedTest, int, Path]) -> TestResult:
-        test, iteration, test_dir = item
+    def run_one(position: int) -> TestResult:
+        test, iteration, test_dir = work[position]
         if cancellation.cancelled:
-            return TestResult(
+            result = TestResult(
                 name=test.name,
                 iteration=iteration,
                 iterations=test.config.iterations,
@@ -177,24 +193,33 @@ def run_experiment(
                 reason=f"not run: {cancellation.reason}",
                 output_dir=str(test_dir),
             )
-        execution = TestExecution(
-            test,
-            iteration,
-            test_dir,
-            experiment=settings,
-            bus=bus,
-            run_id=run_id,
-            cancellation=cancellation,
-            registry=registry,
-            debug=debug,
-        )
-        return execution.run()
+        else:
+            result = TestExecution(
+                test,
+                iteration,
+                test_dir,
+                experiment=settings,
+                bus=bus,
+                run_id=run_id,
+                cancellation=cancellation,
+                registry=registry,
+                debug=debug,
+                preparation=preparation,
+            ).run()
+        reports.finished(position, result, cancellation)
+        return result
 
     try:
-        with cancellation.on_signals(), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
-            results = list(pool.map(run_one, work))
+        with watched_run(run_id, cancellation) as watchdog, cancellation.on_signals():
+            # Ctrl-C: whatever of the run is still running (a build, services) ends now.
+            cancellation.on_cancel(watchdog.sweep)
+            preparation.run()
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
+                results = list(pool.map(run_one, range(len(work))))
         duration = time.monotonic() - began
         exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
+        if cancellation.exit_code is not None:
+            exit_code = cancellation.exit_code
         verdicts = dict(Counter(result.verdict for result in results))
         bus.publish(
             ExperimentFinishedEvent(
@@ -205,31 +230,99 @@ def run_experiment(
         for observer in observers:
             observer.close()
 
-    note = f"The run was {cancellation.reason}." if cancellation.cancelled else ""
     result = ExperimentResult(
         exit_code=exit_code, output_dir=output_dir, run_id=run_id, results=results, interrupted=cancellation.cancelled
     )
-    _write_reports(result, experiment.name, duration, metrics, note)
+    reports.write(cancellation, finished=True)
     return result
 
 
-def _write_reports(
-    result: ExperimentResult, experiment: str, duration: float, metrics: MetricsCollector | None, note: str
+class _Reports:
+    """``results.json``, ``junit.xml`` and ``summary.md``, rewritten as each test ends,
+    so that a run killed half-way keeps the result of every test that finished."""
+
+    def __init__(
+        self,
+        output_dir: Path,
+        experiment: str,
+        run_id: str,
+        work: list[tuple[ResolvedTest, int, Path]],
+        metrics: MetricsCollector | None,
+        began: float,
+    ) -> None:
+        self.output_dir, self.experiment, self.run_id = output_dir, experiment, run_id
+        self.metrics, self.began = metrics, began
+        self._results: list[TestResult | None] = [None] * len(work)
+        self._lock = threading.Lock()
+
+    def finished(self, position: int, result: TestResult, cancellation: Cancellation) -> None:
+        with self._lock:
+            self._results[position] = result
+        self.write(cancellation, finished=False)
+
+    def write(self, cancellation: Cancellation, *, finished: bool) -> None:
+        with self._lock:
+            results = [result for result in self._results if result is not None]
+            exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
+            if cancellation.exit_code is not None:
+                exit_code = cancellation.exit_code
+            write_reports(
+                self.output_dir,
+                experiment=self.experiment,
+                run_id=self.run_id,
+                results=results,
+                duration=time.monotonic() - self.began,
+                exit_code=exit_code,
+                interrupted=cancellation.cancelled,
+                finished=finished,
+                metrics=self.metrics,
+                note=f"The run was {cancellation.reason}." if cancellation.cancelled else "",
+            )
+
+
+def write_reports(
+    output_dir: Path,
+    *,
+    experiment: str,
+    run_id: str,
+    results: list[TestResult],
+    duration: float,
+    exit_code: int,
+    interrupted: bool,
+    finished: bool,
+    metrics: MetricsCollector | None,
+    note: str,
 ) -> None:
-    output_dir = result.output_dir
+    """Every report of a run, from the results of the tests that have ended so far.
+
+    ``finished`` is False while tests are still to come: a run that was killed
+    leaves reports that say so. Each file is replaced whole (written aside, then
+    renamed), so a reader never sees half of one.
+    """
     document = {
         "experiment": experiment,
-        "run_id": result.run_id,
+        "run_id": run_id,
         "output_dir": str(output_dir),
-        "exit_code": result.exit_code,
-        "interrupted": result.interrupted,
+        "exit_code": exit_code,
+        "interrupted": interrupted,
+        "finished": finished,
         "duration": duration,
-        "verdicts": result.verdicts,
-        "tests": result.results,
+        "verdicts": dict(Counter(result.verdict for result in results)),
+        "tests": results,
     }
-    (output_dir / "results.json").write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=2))
-    write_junit(output_dir / "junit.xml", experiment, result.results)
+    _replace(output_dir / "results.json", msgspec.json.format(msgspec.json.encode(document), indent=2))
+    junit = output_dir / "junit.xml.part"
+    write_junit(junit, experiment, results)
+    junit.replace(output_dir / "junit.xml")
+    if not finished:
+        note = " ".join(part for part in (note, "The run had not finished when this was written.") if part)
     summary = render_summary(
-        experiment, output_dir, result.results, duration, list(metrics.tests.values()) if metrics else None, note
+        experiment, output_dir, results, duration, list(metrics.tests.values()) if metrics else None, note
     )
-    (output_dir / "summary.md").write_text(summary)
+    _replace(output_dir / "summary.md", summary.encode())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
+    part.replace(path)

@@ -40,6 +40,8 @@ class ServiceContext:
     env: dict[str, str] = field(default_factory=dict)
     # The service's ``timeout:`` in seconds, when the experiment gives one.
     timeout: float | None = None
+    # Which iteration of the test this is (1-based): a seeded plugin varies its seed by it.
+    iteration: int = 1
 
     def service_path(self, host_path: Path) -> str:
         """Where the service sees ``host_path``, a path inside its host output folder."""
