@@ -79,7 +79,7 @@ def _reporting_preparation(prepare: PrepareHook) -> PrepareHook:
             )
             raise
         finally:
-            self.__dict__["_preparation_reported"] = False
+            self.__dict__.pop("_preparation_reported", None)
         self.emit_event(
             ServicePreparationEvent(
                 service_name=name, preparation_type="prepare", status="finished", duration=time.monotonic() - started
