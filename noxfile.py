@@ -8,13 +8,16 @@ discovered from the folders, so a new one needs no edit here.
 
 Other sessions: ``lint`` (ruff), ``types`` (mypy, strict for the core), ``e2e``
 (every distribution in one venv, the examples through ``panther run``), ``docs`` (the
-site, built strictly, and every example on its pages tested), ``bench``
+site, built strictly, and every example on its pages tested), ``build`` (a wheel and
+an sdist of each distribution, checked), ``index`` (those installed from a local index
+as users install them), ``release`` (one distribution, to an index), ``bench``
 (speed figures as ratios against a baseline measured in the same run) and ``demo``
 (the README's default experiment).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +178,39 @@ def docs(session: nox.Session) -> None:
     session.run("pytest", "tests/docs", *session.posargs)
 
 
+DIST = ROOT / "dist"
+# hatch builds (and bumps versions); twine checks and uploads; pypiserver is the index
+# the installation tests use.
+RELEASE_TOOLS = ("hatch>=1.14", "twine>=6.1")
+
+
+@nox.session(tags=["tests"])
+def build(session: nox.Session) -> None:
+    """A wheel and an sdist of every distribution into dist/ (hatch), checked with
+    ``twine check --strict`` and for the metadata an index page shows."""
+    session.install(*RELEASE_TOOLS)
+    session.run("python", "tools/release.py", "metadata")
+    shutil.rmtree(DIST, ignore_errors=True)
+    session.run("python", "tools/release.py", "build", str(DIST))
+
+
+@nox.session(tags=["tests"])
+def index(session: nox.Session) -> None:
+    """The built distributions from a local index: installed as users install them, a
+    plugin written from the guide outside the repository, a release published.
+    Uses dist/ as ``nox -s build`` left it (run that first)."""
+    session.install("pytest>=8", "pytest-timeout>=2.2", "pypiserver>=2.3", *RELEASE_TOOLS)
+    session.run("pytest", "tests/release", *session.posargs, env={"PANTHER_DIST_DIR": str(DIST)})
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Release one distribution: ``nox -s release -- FOLDER VERSION --repository-url URL``
+    (VERSION: a version or major/minor/patch; see docs/releasing.md)."""
+    session.install(*RELEASE_TOOLS)
+    session.run("python", "tools/release.py", "release", *session.posargs)
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory figures, each as a ratio against a baseline of the same run."""
@@ -191,4 +227,4 @@ def demo(session: nox.Session) -> None:
     session.run("panther", "run", DEFAULT_EXPERIMENT, *session.posargs)
 
 
-nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "docs", "lint", "types"]
+nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "docs", "build", "index", "lint", "types"]
