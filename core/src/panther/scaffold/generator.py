@@ -18,6 +18,9 @@ from panther.scaffold.bases import LANGUAGES, PROTOCOLS, Inheritance, inheritanc
 from panther.scaffold.errors import ScaffoldError
 
 KINDS = ("iut", "tester")
+# The roles an implementation plays: both (most), or only one (a server such as nginx,
+# a client such as curl).
+ROLES = ("both", "server", "client")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_NAME = 40
 
@@ -46,13 +49,62 @@ _LANGUAGE_METHODS = {
 """,
 }
 
-# How the generated test recognises that the command starts this implementation.
+# How the generated tests recognise that a command starts this implementation,
+# whatever program and flags the author gives it.
 _EXECUTABLE_CHECKS = {
-    "python": 'assert argv[argv.index("-m") + 1] == "${name}"',
-    "rust": 'assert argv[0] == "${name}"',
-    "c": 'assert argv[0] == "${name}"',
-    "go": 'assert argv[0] == "${name}"',
+    "python": 'assert argv[argv.index("-m") + 1] == manager._get_python_module()',
+    "rust": "assert argv[0] == manager._get_binary_name()",
+    "c": "assert argv[0] == manager._get_binary_name()",
+    "go": "assert argv[0] == manager._get_binary_name()",
 }
+
+# Role methods of the manager. The flags are placeholders to replace with the
+# implementation's own; the generated tests check behaviour, not these flags.
+_SERVER_METHOD = """
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+${address}
+        # Replace with the flags ${name} understands to listen on host:port.
+        return ["--listen", f"{host}:{port}", *self._debug_args(**kwargs)]
+"""
+_CLIENT_METHOD = """
+    def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
+${address}
+        # Replace with the flags ${name} understands to reach its target at host:port.
+        return ["--connect", f"{host}:{port}", *self._debug_args(**kwargs)]
+"""
+_REFUSED_METHOD = """
+    def _get_${other}_specific_args(self, **kwargs: Any) -> list[str]:
+        # ${name} cannot be a ${other}: a test that asks it to is unsupported, not failed.
+        raise UnsupportedFeatureError("${name} is a ${role} only: use it with role ${role}")
+"""
+
+# Tests of what the plugin does, whatever its real flags are.
+_SERVER_TESTS = """
+
+def test_server_listens_on_the_port_the_test_decides() -> None:
+    manager = ${manager}()
+    argv = manager.generate_run_argv(role="server", host="127.0.0.1", port=9443)
+    ${executable_check}
+    assert any("9443" in item for item in argv), argv
+    # The same command as one shell-safe string, as the IUT development guide checks it.
+    assert "9443" in manager.generate_run_command(role="server", port=9443)
+"""
+_CLIENT_TESTS = """
+
+def test_client_reaches_its_target() -> None:
+    manager = ${manager}()
+    argv = manager.generate_run_argv(role="client", host="127.0.0.2", port=9443)
+    ${executable_check}
+    assert any("127.0.0.2" in item for item in argv), argv
+    assert any("9443" in item for item in argv), argv
+"""
+_ONE_ROLE_TESTS = """
+
+def test_it_plays_only_the_${role}_role() -> None:
+    # Asked to be a ${other}, it says it cannot: the test's verdict is unsupported.
+    with pytest.raises(UnsupportedFeatureError, match="${role} only"):
+        ${manager}().generate_run_argv(role="${other}", host="127.0.0.2", port=9443)
+"""
 
 # Tests of the language hooks above.
 _LANGUAGE_TESTS = {
@@ -85,14 +137,26 @@ _PROTOCOL_TEST = """
 def test_its_protocol_plugin_is_registered() -> None:
     protocol = PluginRegistry.discover().load("protocol", "${name}")
     assert protocol.__name__ == "${camel}Protocol"
-    # Without a test deciding the port, the server listens on the protocol's default one.
-    argv = ${manager}().generate_run_argv(role="server")
-    assert argv[argv.index("--listen") + 1].endswith(f":{protocol.default_port}")
+    # Without a test deciding the port, the protocol's default one is used.
+    argv = ${manager}().generate_run_argv(role="${main_role}")
+    assert any(str(protocol.default_port) in item for item in argv), argv
 """
 _GENERIC_ADDRESS = """        host = kwargs.get("host") or DEFAULT_HOST
         port = kwargs.get("port") or DEFAULT_PORT"""
 _PROTOCOL_ADDRESS = """        # The ${protocol_title} base always provides host and port.
         host, port = kwargs["host"], kwargs["port"]"""
+
+# An implementation of each protocol that plays both roles, for the usage example of
+# a plugin that plays one.
+_COUNTERPARTS = {"quic": "aioquic", "minip": "ping_pong", "http": "nginx"}
+_README_ROLES = {
+    "server": "- `_get_server_specific_args(**kwargs)`: where to listen (`host`, `port`);\n"
+    "- `_get_client_specific_args(**kwargs)`: refuses (a server only).\n",
+    "client": "- `_get_server_specific_args(**kwargs)`: refuses (a client only);\n"
+    "- `_get_client_specific_args(**kwargs)`: its target's address (`host`, `port`).\n",
+    "both": "- `_get_server_specific_args(**kwargs)`: where to listen (`host`, `port`);\n"
+    "- `_get_client_specific_args(**kwargs)`: its target's address (`host`, `port`).\n",
+}
 
 _LANGUAGE_TITLES = {"python": "Python", "rust": "Rust", "c": "C", "go": "Go"}
 
@@ -105,6 +169,7 @@ class PluginSpec:
     name: str
     protocol: str = "none"
     language: str = "c"
+    roles: str = "both"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -119,6 +184,8 @@ class PluginSpec:
             raise ScaffoldError(f"unknown protocol {self.protocol!r} (expected one of: {', '.join(PROTOCOLS)})")
         if self.language not in LANGUAGES:
             raise ScaffoldError(f"unknown language {self.language!r} (expected one of: {', '.join(LANGUAGES)})")
+        if self.roles not in ROLES:
+            raise ScaffoldError(f"unknown roles {self.roles!r} (expected one of: {', '.join(ROLES)})")
 
     @property
     def package(self) -> str:
@@ -158,6 +225,22 @@ def _inheritance_tree(spec: PluginSpec, chain: Inheritance, manager: str) -> str
     return "\n".join(tree)
 
 
+def _example_services(spec: PluginSpec) -> dict[str, str]:
+    """The README example's server and client: this plugin in its roles, and in the
+    other an implementation of the protocol that plays both."""
+    counterpart = _COUNTERPARTS.get(spec.protocol, spec.name)
+    debug = "\n          debug_level: 1"
+    ours = {"name": spec.name, "kind": spec.kind, "debug": debug}
+    theirs = {"name": counterpart, "kind": "iut", "debug": ""}
+    server = theirs if spec.roles == "client" else ours
+    client = theirs if spec.roles == "server" else {**ours, "debug": ""}
+    return {
+        f"{role}_{key}": value
+        for role, side in (("server", server), ("client", client))
+        for key, value in (("implementation", side["name"]), ("kind", side["kind"]), ("debug", side["debug"]))
+    }
+
+
 def _fields(spec: PluginSpec) -> dict[str, str]:
     chain = inheritance(spec.protocol, spec.language)
     manager = f"{spec.camel}ServiceManager"
@@ -165,8 +248,9 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
     protocol = chain.protocol
     language_title = _LANGUAGE_TITLES[spec.language]
     imports = sorted(chain.imports)
-    if ("panther", "register_plugin") not in imports:
-        imports.append(("panther", "register_plugin"))
+    for needed in ["register_plugin", *(["UnsupportedFeatureError"] if spec.roles != "both" else [])]:
+        if ("panther", needed) not in imports:
+            imports.append(("panther", needed))
     by_module: dict[str, list[str]] = {}
     for module, name in imports:
         by_module.setdefault(module, []).append(name)
@@ -196,9 +280,28 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
         "default_port": str(protocol.default_port),
         "dependencies": "\n".join(f'  "{dependency}",' for dependency in chain.dependencies),
         "inheritance_tree": _inheritance_tree(spec, chain, manager),
+        "role": spec.roles,
+        "other": {"server": "client", "client": "server"}.get(spec.roles, ""),
+        # The role the tests of configuration keys use: one the implementation plays.
+        "main_role": "client" if spec.roles == "client" else "server",
+        "readme_roles": _README_ROLES[spec.roles],
+        "test_imports": "from panther import UnsupportedFeatureError\n" if spec.roles != "both" else "",
+        "protocol_article": "an" if protocol.title == "HTTP" else "a",
+        **_example_services(spec),
+        "roles_text": {
+            "both": "as a server and as a client",
+            "server": "as a server (a test that asks it to be a client is unsupported)",
+            "client": "as a client (a test that asks it to be a server is unsupported)",
+        }[spec.roles],
     }
     generic = protocol.distribution is None
+    server, client = spec.roles in ("both", "server"), spec.roles in ("both", "client")
     snippets = {
+        "role_methods": (_SERVER_METHOD if server else _REFUSED_METHOD)
+        + (_CLIENT_METHOD if client else _REFUSED_METHOD),
+        "role_tests": (_SERVER_TESTS if server else "")
+        + (_CLIENT_TESTS if client else "")
+        + (_ONE_ROLE_TESTS if spec.roles != "both" else ""),
         "identity_methods": "" if spec.language == "python" else _IDENTITY_METHODS,
         "language_methods": _LANGUAGE_METHODS.get(spec.language, ""),
         "executable_check": _EXECUTABLE_CHECKS[spec.language],
@@ -208,7 +311,10 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
         "constants": _GENERIC_DEFAULTS if generic else "",
         "address": _GENERIC_ADDRESS if generic else _PROTOCOL_ADDRESS,
     }
-    fields.update({key: Template(text).substitute(fields) for key, text in snippets.items()})
+    # Snippets hold other snippets (a role method holds the address): fill them in
+    # twice, the second time strictly, so that a field left unfilled is an error.
+    fields.update({key: Template(text).safe_substitute({**fields, **snippets}) for key, text in snippets.items()})
+    fields.update({key: Template(fields[key]).substitute(fields) for key in snippets})
     return fields
 
 
