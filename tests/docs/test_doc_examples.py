@@ -8,7 +8,8 @@
   (titled ``Fragment ...`` on the page) must parse, and every key in it must be a key
   of the experiment file at the level where it belongs.
 - Python: a complete block runs in a fresh interpreter (with pytest when it defines
-  tests); a fragment must compile, its imports must resolve, and every hook it
+  tests); a block titled ``Continues ...`` runs after the page's previous complete
+  block (a plugin's tests after the plugin); a fragment must compile, its imports must resolve, and every hook it
   defines must be a hook of the base classes.
 - Shell: every ``panther`` command line parses against the real command-line app.
 - TOML, JSON and Jinja2 blocks parse.
@@ -116,21 +117,19 @@ def _fragment_level(document: dict[str, Any]) -> str:
     return "implementation"
 
 
-def _implementations(document: dict[str, Any]) -> set[tuple[str, str]]:
-    return {
-        ("tester" if s["implementation"].get("type") in ("tester", "testers") else "iut", s["implementation"]["name"])
-        for test in document["tests"]
-        for s in test.get("services", {}).values()
-    }
+def _implementations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [service["implementation"] for test in document["tests"] for service in test.get("services", {}).values()]
 
 
-def _require_ready(kind: str, name: str, registry: PluginRegistry) -> None:
-    """Skip (or fail, when required) unless the plugin's own preparation passes here."""
-    cls = registry.load(kind, name)
+def _require_ready(block: dict[str, Any], registry: PluginRegistry) -> None:
+    """Skip (or fail, when required) unless the plugin's own preparation passes here,
+    for the service's own ``implementation:`` block."""
+    kind = "tester" if block.get("type") in ("tester", "testers") else "iut"
+    cls = registry.load(kind, block["name"])
     try:
-        cls().prepare()
+        cls(msgspec.convert(block, cls.config_class)).prepare()
     except ServiceManagerError as error:
-        require_peer(name, False, str(error))
+        require_peer(block["name"], False, str(error))
 
 
 @pytest.mark.parametrize("block", _of("yaml", "yml"))
@@ -155,8 +154,8 @@ def test_yaml_example(block: Block, registry: PluginRegistry, tmp_path: Path) ->
         return  # the e2e session runs the files of examples/
     if any(test.get("network_environment", {}).get("type", "local") != "local" for test in document["tests"]):
         pytest.skip("runs in Docker: the Docker sessions run experiments of this form")
-    for kind, name in sorted(_implementations(document)):
-        _require_ready(kind, name, registry)
+    for implementation in _implementations(document):
+        _require_ready(implementation, registry)
     run = run_panther(block.text, tmp_path)
     verdicts = "\n".join(f"{test.name}: {test.verdict}: {test.not_passed()}" for test in run.tests)
     if block.title.lower().startswith(FAILS_ON_PURPOSE):
@@ -208,9 +207,31 @@ def _run_python(code: str, folder: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
+# The title of a block that goes on from the page's previous complete Python block
+# (its tests, say): it runs after that block's code, in the same module.
+CONTINUES = "continues"
+
+
+def _program(block: Block) -> str:
+    if not block.title.lower().startswith(CONTINUES):
+        return block.text
+    earlier = [
+        other
+        for other in BLOCKS
+        if other.page == block.page
+        and other.line < block.line
+        and other.language in ("python", "py")
+        and not other.is_fragment
+        and not other.title.lower().startswith(CONTINUES)
+    ]
+    assert earlier, f"{block.id}: continues no earlier Python block of its page"
+    return earlier[-1].text + "\n\n" + block.text
+
+
 @pytest.mark.parametrize("block", _of("python", "py"))
 def test_python_example(block: Block, tmp_path: Path) -> None:
-    tree = ast.parse(block.text, filename=block.id)
+    program = _program(block)
+    tree = ast.parse(program, filename=block.id)
     if block.is_fragment:
         imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
         done = _run_python(ast.unparse(ast.Module(body=imports, type_ignores=[])), tmp_path, "-")
@@ -221,12 +242,12 @@ def test_python_example(block: Block, tmp_path: Path) -> None:
         return
     defines_tests = any(isinstance(node, ast.FunctionDef) and node.name.startswith("test_") for node in tree.body)
     if defines_tests:
-        (tmp_path / "test_example.py").write_text(block.text)
+        (tmp_path / "test_example.py").write_text(program)
         done = _run_python("", tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_example.py")
         assert done.returncode == 0, f"{block.id}:\n{done.stdout}\n{done.stderr}"
         assert re.search(r"\b\d+ passed\b", done.stdout), f"{block.id}: no test passed:\n{done.stdout}"
     else:
-        done = _run_python(block.text, tmp_path, "-")
+        done = _run_python(program, tmp_path, "-")
         assert done.returncode == 0, f"{block.id}:\n{done.stderr}"
 
 
