@@ -10,7 +10,8 @@ Other sessions: ``lint`` (ruff), ``types`` (mypy, strict for the core), ``e2e``
 (every distribution in one venv, the examples through ``panther run``), ``docs`` (the
 site, built strictly, and every example on its pages tested), ``build`` (a wheel and
 an sdist of each distribution, checked), ``index`` (those installed from a local index
-as users install them), ``release`` (one distribution, to an index), ``bench``
+as users install them), ``lowest`` (the lowest versions our requirements allow),
+``release`` (one distribution, to an index), ``bench``
 (speed figures as ratios against a baseline measured in the same run) and ``demo``
 (the README's default experiment).
 """
@@ -104,7 +105,9 @@ def _test_plugins(distribution: Distribution) -> list[str]:
     return [str(p.parent) for p in sorted(distribution.folder.glob("tests/plugins/*/pyproject.toml"))]
 
 
-def _install(session: nox.Session, roots: dict[str, set[str]], *, test_plugins: bool = False) -> None:
+def _install(
+    session: nox.Session, roots: dict[str, set[str]], *, test_plugins: bool = False, options: tuple[str, ...] = ()
+) -> None:
     """Install ``roots`` and their in-repo dependencies from their folders.
 
     A distribution's own test plugins go only into its own session: they may claim
@@ -115,7 +118,7 @@ def _install(session: nox.Session, roots: dict[str, set[str]], *, test_plugins: 
     if test_plugins:
         for name in roots:
             specs += _test_plugins(DISTRIBUTIONS[name])
-    session.install(*specs)
+    session.install(*options, *specs)
 
 
 def _register_distribution_session(distribution: Distribution) -> None:
@@ -133,8 +136,9 @@ for _distribution in DISTRIBUTIONS.values():
     _register_distribution_session(_distribution)
 
 
-def _everything(session: nox.Session) -> None:
-    _install(session, {name: ({"test"} if "test" in d.extras else set()) for name, d in DISTRIBUTIONS.items()})
+def _everything(session: nox.Session, *options: str) -> None:
+    everything = {name: ({"test"} if "test" in d.extras else set()) for name, d in DISTRIBUTIONS.items()}
+    _install(session, everything, options=options)
 
 
 @nox.session(tags=["tests"])
@@ -203,6 +207,23 @@ def index(session: nox.Session) -> None:
     session.run("pytest", "tests/release", *session.posargs, env={"PANTHER_DIST_DIR": str(DIST)})
 
 
+# The tests run against the lowest versions: the examples end to end, and the
+# distributions whose tests exercise the third-party libraries we declare bounds on.
+LOWEST_TESTS = ("bases/minip", "bases/quic", "iuts/aioquic", "iuts/ping_pong")
+
+
+@nox.session(tags=["tests"], venv_backend="uv")
+def lowest(session: nox.Session) -> None:
+    """Every distribution with the lowest versions its requirements allow (uv's
+    lowest-direct resolution), then the examples end to end and the tests of the QUIC
+    and MINIP distributions: the lower bounds we declare are tested."""
+    _everything(session, "--resolution", "lowest-direct")
+    session.run("pytest", "tests/e2e", *session.posargs)
+    for folder in LOWEST_TESTS:
+        session.chdir(ROOT / folder)
+        session.run("pytest", *session.posargs)
+
+
 @nox.session
 def release(session: nox.Session) -> None:
     """Release one distribution: ``nox -s release -- FOLDER VERSION --repository-url URL``
@@ -227,4 +248,4 @@ def demo(session: nox.Session) -> None:
     session.run("panther", "run", DEFAULT_EXPERIMENT, *session.posargs)
 
 
-nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "docs", "build", "index", "lint", "types"]
+nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "docs", "build", "index", "lowest", "lint", "types"]

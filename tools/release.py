@@ -4,6 +4,7 @@
     python tools/release.py build OUT [FOLDER ...]      wheel and sdist of each, checked
     python tools/release.py release FOLDER VERSION --repository-url URL [--dist OUT]
     python tools/release.py tag FOLDER                  the git tag of FOLDER's current version
+    python tools/release.py folder NAME                 the folder of the distribution NAME
 
 ``VERSION`` is a version (``0.2.0``) or a part to bump (``major``, ``minor``, ``patch``,
 ``rc`` ...: whatever ``hatch version`` accepts). A release bumps the version in the
@@ -231,7 +232,12 @@ def release(folder: Path, version: str, repository_url: str | None, out: Path) -
     distribution = _distribution(folder)
     about = _about_file(folder)
     before = about.read_text()
-    _run(["hatch", "version", version], cwd=folder)
+    if version != current_version(folder):  # a release of the version already written (from a tag) bumps nothing
+        try:
+            _run(["hatch", "version", version], cwd=folder)
+        except ReleaseError as error:
+            reason = [line for line in str(error).splitlines() if line.strip()][-1]
+            raise ReleaseError(f"{distribution.name}: cannot set the version to {version!r}: {reason}") from None
     new = current_version(folder)
     try:
         changelog_entry(folder, new)
@@ -265,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     release_command.add_argument("--dist", type=Path, default=ROOT / "dist" / "release")
     tag = commands.add_parser("tag", help="the git tag of a distribution's current version")
     tag.add_argument("folder", type=Path)
+    folder = commands.add_parser("folder", help="the folder of a distribution, by name")
+    folder.add_argument("name")
     args = parser.parse_args(argv)
     try:
         if args.command == "metadata":
@@ -287,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
             where = f"uploaded to {args.repository_url}" if args.repository_url else "not uploaded (no --repository-url)"
             print(f"{distribution.name} {version}: {', '.join(p.name for p in built)} {where}")
             print(f"commit the version and tag it: git tag {tag_name(distribution.name, version)}")
+        elif args.command == "folder":
+            found = [d for d in distributions() if d.name == args.name]
+            if not found:
+                raise ReleaseError(f"no distribution named {args.name!r} in this repository")
+            print(found[0].relative)
         elif args.command == "tag":
             distribution = _distribution(args.folder)
             print(tag_name(distribution.name, current_version(args.folder)))

@@ -67,3 +67,28 @@ def test_a_release_bumps_builds_checks_and_publishes(minip: Path, index: Index, 
     ]
     # The repository's own copy is untouched.
     assert '__version__ = "0.1.0"' in (ROOT / "bases/minip/src/panther_base_minip/__about__.py").read_text()
+
+
+def test_a_release_of_the_version_already_written_bumps_nothing(minip: Path, tmp_path: Path) -> None:
+    # What CI does for a pushed tag: the version is the tag's, the changelog has it.
+    done = release(minip, "0.1.0", "--dist", str(tmp_path / "dist"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not uploaded" in done.stdout
+    assert len(list((tmp_path / "dist").iterdir())) == 2
+
+
+def test_a_lower_version_is_refused_with_a_message(minip: Path, tmp_path: Path) -> None:
+    done = release(minip, "0.0.9", "--dist", str(tmp_path / "dist"))
+    assert done.returncode == 2
+    assert "cannot set the version to '0.0.9'" in done.stderr and "not higher" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_folder_and_the_tag_of_a_distribution() -> None:
+    def tool(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, str(RELEASE), *args], capture_output=True, text=True, check=True, timeout=60
+        ).stdout.strip()
+
+    assert tool("folder", "panther-iut-aioquic") == "iuts/aioquic"
+    assert tool("tag", str(ROOT / "iuts" / "aioquic")).startswith("panther-iut-aioquic-v")
