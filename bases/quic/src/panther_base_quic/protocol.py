@@ -14,15 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import msgspec
 from panther.config.errors import ConfigError
-from panther.config.models import ProtocolConfig
 from panther.plugins.manifest import register_plugin
 from panther.protocols import BaseProtocol, TestContext
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
+from panther.transfer import (
+    DEFAULT_TRANSFER,
+    TransferFile,
+    TransferProtocolConfig,
+    agreed_transfer_plan,
+    check_download,
+    transfer_plan,
+    write_files,
+)
 
 from panther_base_quic.__about__ import __version__
 from panther_base_quic.certificates import (
@@ -35,32 +42,19 @@ from panther_base_quic.certificates import (
 )
 from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
 from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
-from panther_base_quic.transfer import TransferFile, check_download, transfer_plan, write_files
 from panther_base_quic.versions import DEFAULT_VERSION, QUIC_VERSIONS, quic_version_wire, version_names
 
 if TYPE_CHECKING:
     from panther.config.resolved import ResolvedTest
 
-DEFAULT_TRANSFER = [1024, 65536, 1048576, 5242880]
 
-
-class QUICProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=True):
-    """The ``protocol:`` keys of a QUIC service beyond name, version, role and target."""
+class QUICProtocolConfig(TransferProtocolConfig, kw_only=True, forbid_unknown_fields=True):
+    """The ``protocol:`` keys of a QUIC service beyond name, version, role, target,
+    and the files to transfer (``transfer``, ``seed``)."""
 
     alpn: str = DEFAULT_ALPN
-    # Sizes in bytes of the files each server serves and each client downloads.
-    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] = msgspec.field(default_factory=lambda: list(DEFAULT_TRANSFER))
-    # Seed of the files' pseudo-random content.
-    seed: int = 0
     # Whether clients verify the server's certificate (against the test's CA).
     verify_peer: bool = True
-
-    def __post_init__(self) -> None:
-        # Raised here, the error is reported by the loader against ``transfer``.
-        duplicates = sorted({size for size in self.transfer if self.transfer.count(size) > 1})
-        if duplicates:
-            listed = ", ".join(str(size) for size in duplicates)
-            raise ValueError(f"transfer sizes must be distinct, {listed} listed more than once")
 
 
 def _config_value(config: Any, key: str) -> Any:
@@ -179,26 +173,7 @@ class QUICProtocol(BaseProtocol):
         ]
 
     def _transfer_plan(self, test: TestContext, services: list[ServiceContext]) -> list[TransferFile]:
-        # Servers serve and clients expect the same files, so the services of one
-        # test must agree on them; the first service sets the plan.
-        chosen: tuple[tuple[int, ...], int] | None = None
-        chosen_by = ""
-        for service in services:
-            config = test.protocol_configs[service.name]
-            sizes = tuple(_config_value(config, "transfer") or DEFAULT_TRANSFER)
-            seed = int(_config_value(config, "seed") or 0)
-            if chosen is None:
-                chosen, chosen_by = (sizes, seed), service.name
-            elif (sizes, seed) != chosen:
-                raise ConfigError(
-                    f"services {chosen_by!r} and {service.name!r} disagree on the files to transfer",
-                    path=f"services.{service.name}.protocol",
-                    expected=f"transfer {list(chosen[0])} and seed {chosen[1]} (as in {chosen_by!r})",
-                    found=f"transfer {list(sizes)} and seed {seed}",
-                )
-        if chosen is None:
-            return []
-        return transfer_plan(chosen[0], chosen[1])
+        return agreed_transfer_plan(test.protocol_configs, [service.name for service in services])
 
     def _generated_certificates(self, test: TestContext, services: list[ServiceContext]) -> CertificateSet | None:
         if all(self._user_tls(test, service.name) for service in services):
@@ -228,12 +203,8 @@ class QUICProtocol(BaseProtocol):
                 "ca_file": str(user_ca) if user_ca else None,
             }
         assert generated is not None  # made whenever a service lacks its own files
-        copy = generated.copy_to(service.host_output_dir / "tls")
-        return {
-            "cert_file": service.service_path(copy.cert_file),
-            "key_file": service.service_path(copy.key_file),
-            "ca_file": str(user_ca) if user_ca else service.service_path(copy.ca_file),
-        }
+        files = generated.files_for(service)
+        return {**files, "ca_file": str(user_ca)} if user_ca else files
 
     # ------------------------------------------------------------------ verdict
     def evaluate_test(self, test: TestContext, outcomes: Mapping[str, ServiceOutcome]) -> list[Check]:

@@ -1,10 +1,13 @@
-"""The files a transfer test serves and the check that each one arrived whole.
+"""Files a test serves and the check that each one arrived whole, for any protocol.
 
-File contents are pseudo-random but deterministic (a function of the seed and the
-size), so that the same experiment serves the same bytes every time and a
-download can be judged without keeping a copy of what was sent: by its digest,
-computed once per process, then (only when it differs) byte by byte to say where.
-An experiment writes each file once and links it into every server's folder.
+A protocol that moves files (QUIC, HTTP ...) lets its ``protocol:`` block say how big
+they are (``transfer``) and from which seed their content comes (``seed``): the keys
+of :class:`TransferProtocolConfig`. File contents are pseudo-random but
+deterministic (a function of the seed and the size), so that the same experiment
+serves the same bytes every time and a download can be judged without keeping a
+copy of what was sent: by its digest, computed once per process, then (only when it
+differs) byte by byte to say where. An experiment writes each file once and links it
+into every server's folder.
 """
 
 from __future__ import annotations
@@ -15,13 +18,37 @@ import hashlib
 import os
 import random
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
+import msgspec
+
+from panther.config.errors import ConfigError
+from panther.config.models import ProtocolConfig
 from panther.services.outcome import Check
 
 _CHUNK = 1 << 20
+
+#: Sizes in bytes of the files served when the ``protocol:`` block names none: 1 KiB to 5 MiB.
+DEFAULT_TRANSFER = (1024, 65536, 1048576, 5242880)
+
+
+class TransferProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=True):
+    """The ``protocol:`` keys of a protocol whose servers serve files and whose clients fetch them."""
+
+    # Sizes in bytes of the files each server serves and each client downloads.
+    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] = msgspec.field(default_factory=lambda: list(DEFAULT_TRANSFER))
+    # Seed of the files' pseudo-random content.
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        # Raised here, the error is reported by the loader against ``transfer``.
+        duplicates = sorted({size for size in self.transfer if self.transfer.count(size) > 1})
+        if duplicates:
+            listed = ", ".join(str(size) for size in duplicates)
+            raise ValueError(f"transfer sizes must be distinct, {listed} listed more than once")
 
 
 def file_name(size: int) -> str:
@@ -71,6 +98,35 @@ class TransferFile:
 
 def transfer_plan(sizes: Iterable[int], seed: int) -> list[TransferFile]:
     return [TransferFile(file_name(size), size, seed) for size in sizes]
+
+
+def _value(config: Any, key: str) -> Any:
+    return config.get(key) if isinstance(config, Mapping) else getattr(config, key, None)
+
+
+def agreed_transfer_plan(protocol_configs: Mapping[str, Any], services: Iterable[str]) -> list[TransferFile]:
+    """The files ``services`` exchange, from their ``transfer`` and ``seed`` keys.
+
+    Servers serve and clients expect the same files, so the services of one test
+    must agree on them; the first service sets the plan, and a service that
+    disagrees is a :class:`ConfigError` naming both.
+    """
+    chosen: tuple[tuple[int, ...], int] | None = None
+    chosen_by = ""
+    for name in services:
+        config = protocol_configs.get(name)
+        sizes = tuple(_value(config, "transfer") or DEFAULT_TRANSFER)
+        seed = int(_value(config, "seed") or 0)
+        if chosen is None:
+            chosen, chosen_by = (sizes, seed), name
+        elif (sizes, seed) != chosen:
+            raise ConfigError(
+                f"services {chosen_by!r} and {name!r} disagree on the files to transfer",
+                path=f"services.{name}.protocol",
+                expected=f"transfer {list(chosen[0])} and seed {chosen[1]} (as in {chosen_by!r})",
+                found=f"transfer {list(sizes)} and seed {seed}",
+            )
+    return [] if chosen is None else transfer_plan(*chosen)
 
 
 def write_files(folder: Path, plan: Iterable[TransferFile], made: Path | None = None) -> list[Path]:
