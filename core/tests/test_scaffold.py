@@ -26,7 +26,7 @@ else:  # pragma: no cover - Python 3.10
 REPO = Path(__file__).resolve().parents[2]
 COMBINATIONS = [(protocol, language) for protocol in PROTOCOLS for language in LANGUAGES]
 # Plugins that play one role, as (protocol, language, roles).
-ONE_ROLE = [("minip", "c", "server"), ("quic", "python", "client"), ("none", "go", "server")]
+ONE_ROLE = [("minip", "c", "server"), ("quic", "python", "client"), ("none", "go", "server"), ("http", "c", "client")]
 # Real flags instead of the placeholders, written into a generated manager: its tests
 # must still pass, since they test what the plugin does, not the flags it was given.
 REAL_FLAGS = {
@@ -280,3 +280,16 @@ def test_new_iut_takes_its_roles(tmp_path: Path) -> None:
     assert f"{sys.executable} -m pip install -e" in created.stdout
     wrong = panther("new", "iut", "solo2", "--roles", "sometimes", cwd=tmp_path)
     assert wrong.returncode == 2 and "sometimes" in wrong.stderr
+
+
+def test_an_http_client_judges_what_it_saved(tmp_path: Path) -> None:
+    spec = PluginSpec(kind="iut", name="webget", protocol="http", language="c", roles="client")
+    write_distribution(spec, tmp_path / "webget")
+    manager = (tmp_path / "webget/src/panther_iut_webget/manager.py").read_text()
+    assert "def evaluate(self, outcome: ServiceOutcome) -> list[Check]:" in manager
+    assert "checks = super().evaluate(outcome)" in manager
+    tests = (tmp_path / "webget/tests/test_webget.py").read_text()
+    assert "def test_a_client_that_saves_more_than_it_was_asked_fails" in tests
+    # A server-only HTTP plugin saves nothing: no such check.
+    write_distribution(PluginSpec(kind="iut", name="websrv", protocol="http", roles="server"), tmp_path / "websrv")
+    assert "def evaluate" not in (tmp_path / "websrv/src/panther_iut_websrv/manager.py").read_text()

@@ -78,6 +78,46 @@ _REFUSED_METHOD = """
         raise UnsupportedFeatureError("${name} is a ${role} only: use it with role ${role}")
 """
 
+# An HTTP client's own check of what it saved. The base already judges the exit code
+# and every exchange the program recorded (status, HTTP version), and the http protocol
+# compares each expected download with what the server served, byte for byte; this
+# adds what only the plugin knows: that its program saved nothing else.
+_HTTP_EVALUATE = """
+    def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
+        checks = super().evaluate(outcome)
+        expected = self.context.arguments.get("expected_files") if self.context is not None else None
+        if outcome.role != "client" or not expected:
+            return checks  # not a client of an http test: nothing of ours to judge
+        downloads = outcome.output_dir / "downloads"
+        saved = sorted(path.name for path in downloads.iterdir()) if downloads.is_dir() else []
+        extra = sorted(set(saved) - set(expected))
+        name = f"{outcome.name} downloads folder"
+        if extra:
+            reason = f"saved files it was not asked for: {', '.join(extra)}"
+            checks.append(Check(name=name, status="failed", reason=reason, evidence=[str(downloads)]))
+        else:
+            checks.append(Check(name=name, status="passed", reason="only the requested files", evidence=[str(downloads)]))
+        return checks
+"""
+_HTTP_TESTS = """
+
+def test_a_client_that_saves_more_than_it_was_asked_fails(tmp_path: Path) -> None:
+    context = ServiceContext(
+        name="client", role="client", test_name="t", host_output_dir=tmp_path, output_dir=tmp_path,
+        arguments={"http_version": "http/1.1", "expected_files": ["a.bin"]},
+    )
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "a.bin").write_bytes(b"a")
+    (tmp_path / "downloads" / "index.html").write_text("<h1>404</h1>")
+    outcome = ServiceOutcome(
+        name="client", role="client", exit_code=0, duration=0.1, output_dir=tmp_path,
+        stdout=tmp_path / "stdout.log", stderr=tmp_path / "stderr.log",
+    )
+    checks = {check.name: check for check in ${manager}(context=context).evaluate(outcome)}
+    assert checks["client downloads folder"].status == "failed"
+    assert "index.html" in checks["client downloads folder"].reason
+"""
+
 # Tests of what the plugin does, whatever its real flags are.
 _SERVER_TESTS = """
 
@@ -225,6 +265,15 @@ def _inheritance_tree(spec: PluginSpec, chain: Inheritance, manager: str) -> str
     return "\n".join(tree)
 
 
+def _test_imports(spec: PluginSpec) -> str:
+    names = []
+    if spec.protocol == "http" and spec.roles != "server":
+        names += ["ServiceContext", "ServiceOutcome"]
+    if spec.roles != "both":
+        names.append("UnsupportedFeatureError")
+    return f"from panther import {', '.join(sorted(names))}\n" if names else ""
+
+
 def _example_services(spec: PluginSpec) -> dict[str, str]:
     """The README example's server and client: this plugin in its roles, and in the
     other an implementation of the protocol that plays both."""
@@ -248,7 +297,9 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
     protocol = chain.protocol
     language_title = _LANGUAGE_TITLES[spec.language]
     imports = sorted(chain.imports)
-    for needed in ["register_plugin", *(["UnsupportedFeatureError"] if spec.roles != "both" else [])]:
+    http_client = spec.protocol == "http" and spec.roles != "server"
+    wanted = ["register_plugin", *(["UnsupportedFeatureError"] if spec.roles != "both" else [])]
+    for needed in [*wanted, *(["Check", "ServiceOutcome"] if http_client else [])]:
         if ("panther", needed) not in imports:
             imports.append(("panther", needed))
     by_module: dict[str, list[str]] = {}
@@ -285,7 +336,8 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
         # The role the tests of configuration keys use: one the implementation plays.
         "main_role": "client" if spec.roles == "client" else "server",
         "readme_roles": _README_ROLES[spec.roles],
-        "test_imports": "from panther import UnsupportedFeatureError\n" if spec.roles != "both" else "",
+        "test_imports": _test_imports(spec),
+        "test_stdlib_imports": "from pathlib import Path\n" if spec.protocol == "http" and spec.roles != "server" else "",
         "protocol_article": "an" if protocol.title == "HTTP" else "a",
         **_example_services(spec),
         "roles_text": {
@@ -299,11 +351,13 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
     snippets = {
         "role_methods": (_SERVER_METHOD if server else _REFUSED_METHOD)
         + (_CLIENT_METHOD if client else _REFUSED_METHOD),
-        "role_tests": (_SERVER_TESTS if server else "")
+        "role_tests": (_HTTP_TESTS if spec.protocol == "http" and client else "")
+        + (_SERVER_TESTS if server else "")
         + (_CLIENT_TESTS if client else "")
         + (_ONE_ROLE_TESTS if spec.roles != "both" else ""),
         "identity_methods": "" if spec.language == "python" else _IDENTITY_METHODS,
-        "language_methods": _LANGUAGE_METHODS.get(spec.language, ""),
+        "language_methods": _LANGUAGE_METHODS.get(spec.language, "")
+        + (_HTTP_EVALUATE if spec.protocol == "http" and spec.roles != "server" else ""),
         "executable_check": _EXECUTABLE_CHECKS[spec.language],
         "language_tests": _LANGUAGE_TESTS.get(spec.language, "") + (_PROTOCOL_TEST if generic else ""),
         "protocol_entry_point": _PROTOCOL_ENTRY_POINT if generic else "",
