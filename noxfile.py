@@ -248,4 +248,12 @@ def demo(session: nox.Session) -> None:
     session.run("panther", "run", DEFAULT_EXPERIMENT, *session.posargs)
 
 
-nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "docs", "build", "index", "lowest", "lint", "types"]
+nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + [
+    "e2e",
+    "docs",
+    "build",
+    "index",
+    "lowest",
+    "lint",
+    "types",
+]

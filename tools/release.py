@@ -88,7 +88,9 @@ def write_metadata(distribution: Distribution) -> bool:
     changed = False
     if "classifiers" not in project:
         classifiers = "".join(f'  "{c}",\n' for c in shared_metadata()["classifiers"])  # type: ignore[attr-defined]
-        text = re.sub(r"(?m)^(requires-python = .*\n)", lambda m: m.group(1) + f"classifiers = [\n{classifiers}]\n", text)
+        text = re.sub(
+            r"(?m)^(requires-python = .*\n)", lambda m: m.group(1) + f"classifiers = [\n{classifiers}]\n", text
+        )
         changed = True
     if "urls" not in project:
         urls = "".join(f'{key} = "{value}"\n' for key, value in expected_urls(distribution).items())
@@ -131,7 +133,7 @@ def current_version(folder: Path) -> str:
     about = _about_file(folder)
     match = re.search(r'^__version__\s*=\s*"([^"]+)"', about.read_text(), re.M)
     if match is None:
-        raise ReleaseError(f"{about}: no __version__ = \"...\" line")
+        raise ReleaseError(f'{about}: no __version__ = "..." line')
     return match.group(1)
 
 
@@ -292,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
             built = release(args.folder, args.version, args.repository_url, args.dist)
             distribution = _distribution(args.folder)
             version = current_version(args.folder)
-            where = f"uploaded to {args.repository_url}" if args.repository_url else "not uploaded (no --repository-url)"
+            where = (
+                f"uploaded to {args.repository_url}" if args.repository_url else "not uploaded (no --repository-url)"
+            )
             print(f"{distribution.name} {version}: {', '.join(p.name for p in built)} {where}")
             print(f"commit the version and tag it: git tag {tag_name(distribution.name, version)}")
         elif args.command == "folder":

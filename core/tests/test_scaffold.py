@@ -26,7 +26,12 @@ else:  # pragma: no cover - Python 3.10
 REPO = Path(__file__).resolve().parents[2]
 COMBINATIONS = [(protocol, language) for protocol in PROTOCOLS for language in LANGUAGES]
 # Plugins that play one role, as (protocol, language, roles).
-ONE_ROLE = [("minip", "c", "server"), ("quic", "python", "client"), ("none", "go", "server"), ("http", "c", "client")]
+ONE_ROLE = [
+    ("minip", "c", "server"),
+    ("quic", "python", "client"),
+    ("none", "go", "server"),
+    ("http", "c", "client"),
+]
 # Real flags instead of the placeholders, written into a generated manager: its tests
 # must still pass, since they test what the plugin does, not the flags it was given.
 REAL_FLAGS = {
@@ -261,7 +266,7 @@ def test_a_one_role_plugin_refuses_the_other_role(tmp_path: Path, roles: str, re
     spec = PluginSpec(kind="iut", name="solo", protocol="http", language="c", roles=roles)
     write_distribution(spec, tmp_path / "solo")
     manager = (tmp_path / "solo/src/panther_iut_solo/manager.py").read_text()
-    assert f'def _get_{refused}_specific_args(self, **kwargs: Any) -> list[str]:\n        #' in manager
+    assert f"def _get_{refused}_specific_args(self, **kwargs: Any) -> list[str]:\n        #" in manager
     assert f'raise UnsupportedFeatureError("solo is a {roles} only: use it with role {roles}")' in manager
     assert f"def _get_{roles}_specific_args" in manager
     tests = (tmp_path / "solo/tests/test_solo.py").read_text()

@@ -31,9 +31,9 @@ import msgspec
 import pytest
 import yaml
 from markdown_blocks import ROOT, Block, all_blocks
+from panther.config import models
 from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment_text
-from panther.config import models
 from panther.plugins.registry import PluginError, PluginRegistry
 from panther.services.manager import BaseServiceManager, ServiceManagerError
 from panther.testing import require_peer, run_panther

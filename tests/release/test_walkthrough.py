@@ -113,7 +113,15 @@ def wheels(index: Index, tmp_path_factory: pytest.TempPathFactory) -> list[Path]
         assert tests.returncode == 0, tests.stdout + tests.stderr
         assert re.search(r"\b[6-9] passed\b", tests.stdout), tests.stdout
         hatch = Path(sys.executable).parent / "hatch"
-        _ok(subprocess.run([str(hatch), "build", "-t", "wheel", str(home / "dist")], cwd=folder, capture_output=True, text=True, timeout=600))
+        _ok(
+            subprocess.run(
+                [str(hatch), "build", "-t", "wheel", str(home / "dist")],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+        )
     built = sorted((home / "dist").glob("*.whl"))
     assert [path.name.split("-")[0] for path in built] == ["panther_iut_echo_client", "panther_iut_echo_server"]
     return built

@@ -134,7 +134,8 @@ def _class_section(cls: type, dotted: str) -> str:
         text += "Class attributes a subclass sets:\n\n" + field_table(settings, key_column="attribute") + "\n"
     methods = list(methods_of(cls))
     if not fields and "__init__" in cls.__dict__:
-        text += f"Constructor: `{cls.__name__}{signature_text(cls.__init__).replace('(self, ', '(').replace('(self)', '()')}`\n\n"
+        signature = signature_text(cls.__init__).replace("(self, ", "(").replace("(self)", "()")
+        text += f"Constructor: `{cls.__name__}{signature}`\n\n"
     current = None
     for method in methods:
         if method.section != current and method.section:

@@ -39,7 +39,8 @@ def _param_row(param: Any) -> str:
         return f"| {names} | {kind} | {' '.join(help_text.split())}{shown} |"
     kind = param.type.name.upper()
     required = "required" if param.required else "optional"
-    return f"| `{param.human_readable_name}` | {kind} ({required}) | {' '.join((getattr(param, 'help', '') or '').split())} |"
+    help_text = " ".join((getattr(param, "help", "") or "").split())
+    return f"| `{param.human_readable_name}` | {kind} ({required}) | {help_text} |"
 
 
 def _section(path: list[str], command: Command, root: Command) -> str:

@@ -27,7 +27,7 @@ def page() -> str:
         "# Events\n\n"
         "Everything that happens in a run is an event on one bus (`panther.EventBus`); observers\n"
         "subscribe to it: the console's progress, the JSON-lines log `events.jsonl` of every run\n"
-        "(one event per line, its class name under `\"event\"`), the metrics. A service manager\n"
+        '(one event per line, its class name under `"event"`), the metrics. A service manager\n'
         "emits through `self.emit_event(event)`; the base classes already emit the events of\n"
         "preparation, command generation and the service's life. Generated from `panther.events`.\n\n"
     )

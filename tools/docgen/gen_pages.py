@@ -69,7 +69,9 @@ def _distribution_pages(repo_url: str) -> list[tuple[str, str]]:
         with mkdocs_gen_files.open(page, "w") as stream:
             stream.write(_rewrite_links(readme, distribution, pages, repo_url))
         mkdocs_gen_files.set_edit_path(page, f"../{distribution.relative}/README.md")
-        index += f"| [{distribution.name}]({distribution.name}.md) | `{distribution.relative}/` | {distribution.summary} |\n"
+        index += (
+            f"| [{distribution.name}]({distribution.name}.md) | `{distribution.relative}/` | {distribution.summary} |\n"
+        )
         nav.append((distribution.name, page))
     with mkdocs_gen_files.open("distributions/index.md", "w") as stream:
         stream.write(index)
@@ -94,12 +96,16 @@ def _extend_nav(distribution_nav: list[tuple[str, str]]) -> None:
     collect(config["nav"])
     docs = Path(config["docs_dir"])
     unlisted = sorted(
-        path.relative_to(docs).as_posix() for path in docs.rglob("*.md") if path.relative_to(docs).as_posix() not in listed
+        path.relative_to(docs).as_posix()
+        for path in docs.rglob("*.md")
+        if path.relative_to(docs).as_posix() not in listed
     )
     if unlisted:
         guides = next(item["Guides"] for item in config["nav"] if isinstance(item, dict) and "Guides" in item)
         guides += unlisted
-    config["nav"].append({"Distributions": ["distributions/index.md", *({name: page} for name, page in distribution_nav)]})
+    config["nav"].append(
+        {"Distributions": ["distributions/index.md", *({name: page} for name, page in distribution_nav)]}
+    )
 
 
 for path, make in REFERENCE.items():

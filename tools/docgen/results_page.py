@@ -40,7 +40,8 @@ FILES = """\
 | `resolved-config.json` | the experiment as it was resolved and run (defaults filled in) |
 | `metrics.json` | the duration of every phase of every test, and of every service |
 | `prepare/` | what the experiment-wide preparation made once (certificates, files to serve ...) |
-| `<test>/<service>/` | one folder per service of every test: `command.txt`, `argv.json`, `stdout.log`, `stderr.log`, `exit_code`, and what the protocol keeps (key log, qlogs, capture, downloads) |
+| `<test>/<service>/` | one folder per service of every test: `command.txt`, `argv.json`, `stdout.log`, \
+`stderr.log`, `exit_code`, and what the protocol keeps (key log, qlogs, capture, downloads) |
 
 A verdict is one of `passed`, `failed`, `error` (the harness or the setup broke),
 `unsupported` (the implementation cannot do what the test asks) and `skipped`. A test's

@@ -147,7 +147,11 @@ def signature_text(function: Any) -> str:
             annotation = parameter.annotation
             text += f": {annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)}"
         if parameter.default is not parameter.empty:
-            text += f" = {parameter.default!r}" if parameter.annotation is not parameter.empty else f"={parameter.default!r}"
+            text += (
+                f" = {parameter.default!r}"
+                if parameter.annotation is not parameter.empty
+                else f"={parameter.default!r}"
+            )
         parts.append(text)
     result = f"({', '.join(parts)})"
     if signature.return_annotation is not signature.empty:

@@ -201,9 +201,7 @@ class Language(str, Enum):
     go = "go"
 
 
-def _new(
-    kind: str, name: str, protocol: Protocol, language: Language, roles: Roles, directory: Path | None
-) -> None:
+def _new(kind: str, name: str, protocol: Protocol, language: Language, roles: Roles, directory: Path | None) -> None:
     import shlex
 
     with _user_errors():

@@ -14,6 +14,7 @@ import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 import importlib_metadata as metadata
 
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind

@@ -96,7 +96,8 @@ _HTTP_EVALUATE = """
             reason = f"saved files it was not asked for: {', '.join(extra)}"
             checks.append(Check(name=name, status="failed", reason=reason, evidence=[str(downloads)]))
         else:
-            checks.append(Check(name=name, status="passed", reason="only the requested files", evidence=[str(downloads)]))
+            reason = "only the requested files"
+            checks.append(Check(name=name, status="passed", reason=reason, evidence=[str(downloads)]))
         return checks
 """
 _HTTP_TESTS = """
@@ -337,7 +338,9 @@ def _fields(spec: PluginSpec) -> dict[str, str]:
         "main_role": "client" if spec.roles == "client" else "server",
         "readme_roles": _README_ROLES[spec.roles],
         "test_imports": _test_imports(spec),
-        "test_stdlib_imports": "from pathlib import Path\n" if spec.protocol == "http" and spec.roles != "server" else "",
+        "test_stdlib_imports": "from pathlib import Path\n"
+        if spec.protocol == "http" and spec.roles != "server"
+        else "",
         "protocol_article": "an" if protocol.title == "HTTP" else "a",
         **_example_services(spec),
         "roles_text": {
