@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import importlib_metadata
 import msgspec
 import pytest
 import yaml
@@ -290,6 +291,12 @@ def test_panther_command_lines_parse(block: Block) -> None:
     from panther.cli.guide_argv import translate_guide_argv
 
     command = typer.main.get_command(cli.app)
+    # Subcommands that installed distributions add (entry-point group panther.cli).
+    for entry_point in importlib_metadata.entry_points(group="panther.cli"):
+        loaded = entry_point.load()
+        command.add_command(
+            typer.main.get_command(loaded) if isinstance(loaded, typer.Typer) else loaded, entry_point.name
+        )
     for words in _command_lines(block.text):
         # As main() does: global options out, the original guide's spelling translated.
         redirect = next((i for i, w in enumerate(words) if re.match(r"^\d?[<>]", w)), len(words))
