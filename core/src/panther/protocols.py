@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from panther.config.models import ProtocolConfig
+from panther.netpath.files import NetworkPath
 from panther.services.context import ServiceContext
 from panther.services.outcome import Check, ServiceOutcome
 
@@ -34,6 +35,9 @@ class TestContext:
     protocol_configs: dict[str, ProtocolConfig]
     # Each service's decoded ``implementation:`` block.
     implementation_configs: dict[str, Any] = field(default_factory=dict)
+    # The path between clients and servers, when the network environment put one there:
+    # its captures and record (complete when evaluate_test runs). None: no path, no capture.
+    network_path: NetworkPath | None = None
 
     def services_with_role(self, role: str) -> list[ServiceContext]:
         return [service for service in self.services.values() if service.role == role]

@@ -20,6 +20,7 @@ from panther.config.resolution import PluginResolver
 from panther.config.resolved import ResolvedExperiment, ResolvedService, ResolvedTest
 from panther.config.rules import check_experiment, check_test, check_topology
 from panther.config.yaml_source import DocPath, SourceDocument, parse_document, read_source
+from panther.netpath.config import PathConfig, path_problem
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
@@ -49,6 +50,17 @@ def load_experiment_text(text: str, source: Path, registry: PluginRegistry) -> R
     return ResolvedExperiment(source=source, config=config, tests=tests)
 
 
+def _check_path(document: SourceDocument, path: DocPath, network_config: object, timeout: float) -> None:
+    """A path's settings must agree with each other and with the test's time."""
+    config = getattr(network_config, "path", None)
+    if not isinstance(config, PathConfig):
+        return
+    problem = path_problem(config, timeout)
+    if problem is not None:
+        where, message, expected, found = problem
+        raise document.error(message, (*path, *where), expected=expected, found=found)
+
+
 def _resolve_test(document: SourceDocument, resolver: PluginResolver, index: int, test: TestConfig) -> ResolvedTest:
     check_test(document, index, test)
     path: DocPath = ("tests", index)
@@ -73,6 +85,7 @@ def _resolve_test(document: SourceDocument, resolver: PluginResolver, index: int
     network_class, network_config = resolver.network_environment(
         test.network_environment, (*path, "network_environment")
     )
+    _check_path(document, (*path, "network_environment", "path"), network_config, test.timeout)
     execution = [
         resolver.execution_environment(entry, (*path, "execution_environment", position))
         for position, entry in enumerate(test.execution_environment)
