@@ -224,8 +224,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tupl
         *[(protocol, f"{language}-{roles}") for protocol, language, roles in ONE_ROLE],
         ("minip", "c-real-flags"),
     ],
-    ids="-".join,
+    ids=str,
 )
+# The first one also makes the shared venv (pip installs the core and every base).
+@pytest.mark.timeout(900)
 def test_generated_distribution_passes_its_own_tests(
     protocol: str, language: str, generated: tuple[Path, dict[tuple[str, str], Path]]
 ) -> None:

@@ -93,8 +93,8 @@ def _check_keys(document: Any, level: str, registry: PluginRegistry, where: str)
         elif level == "experiment" and key == "tests":
             for index, test in enumerate(value or []):
                 problems += _check_keys(test, "test", registry, f"{where}.tests[{index}]")
-        elif level == "test" and key == "services":
-            for name, service in (value or {}).items():
+        elif level == "test" and key == "services" and isinstance(value, dict):
+            for name, service in value.items():
                 problems += _check_keys(service, "service", registry, f"{where}.services.{name}")
         elif level == "service" and key == "implementation":
             problems += _check_keys(value, "implementation", registry, f"{where}.implementation")
