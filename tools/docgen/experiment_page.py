@@ -56,6 +56,24 @@ def _frame_sections(root: type, path: str, seen: set[type]) -> list[str]:
     return sections
 
 
+def _nested_tables(struct: type, prefix: str, seen: set[type]) -> str:
+    """Tables of the blocks nested in a plugin's keys (``path.to_server`` ...)."""
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    text = ""
+    for field in info.fields:
+        for nested in _nested_structs(field.type):
+            if nested in seen:
+                continue
+            seen.add(nested)
+            key = f"{prefix}{field.name}"
+            suffix = "[]" if isinstance(field.type, msgspec.inspect.ListType) else ""
+            doc = own_doc(nested)
+            text += f"\n`{key}{suffix}` ({nested.__name__})" + (f": {doc}" if doc else "") + "\n\n"
+            text += field_table(fields_of(nested)) + _nested_tables(nested, f"{key}{suffix}.", seen)
+    return text
+
+
 def _plugin_sections(registry: PluginRegistry) -> list[str]:
     sections: list[str] = []
     for kind, where, key in _PLUGIN_BLOCKS:
@@ -80,6 +98,7 @@ def _plugin_sections(registry: PluginRegistry) -> list[str]:
                 text += "Versions: " + ", ".join(f"`{version}`" for version in versions) + ".\n\n"
             if isinstance(config, type) and issubclass(config, msgspec.Struct):
                 text += f"Keys (`{config.__module__}.{config.__name__}`):\n\n" + field_table(fields_of(config))
+                text += _nested_tables(config, "", {config})
             else:
                 text += "No keys of its own.\n"
             sections.append(text)

@@ -161,6 +161,8 @@ def signature_text(function: Any) -> str:
 
 
 def _default_text(value: Any) -> str:
+    if value is msgspec.UNSET:
+        return "not set (inherited)"
     if isinstance(value, type):
         return f"`{value.__name__}`"
     if isinstance(value, msgspec.Struct):
@@ -169,12 +171,30 @@ def _default_text(value: Any) -> str:
     return f"`{text}`" if len(text) <= 60 else f"`{text[:57]}...`"
 
 
+_BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+_ANNOTATED = re.compile(r"Annotated\[(\w+), Meta\(([^)]*)\)\]")
+
+
+def readable_type(text: str) -> str:
+    """An annotation as a reader wants it: bounds spelled out, msgspec's UNSET left out."""
+    text = text.replace(" | UnsetType", "")
+
+    def bounds(match: re.Match[str]) -> str:
+        parts = []
+        for item in match.group(2).split(","):
+            key, _, value = item.strip().partition("=")
+            parts.append(f"{_BOUNDS.get(key, key + ' ')}{value.replace(' ', '')}")
+        return f"{match.group(1)} ({', '.join(parts)})"
+
+    return _ANNOTATED.sub(bounds, text)
+
+
 def _annotation(cls: type, name: str) -> str:
     for klass in cls.__mro__:
         annotations = klass.__dict__.get("__annotations__", {})
         if name in annotations:
             value = annotations[name]
-            return value if isinstance(value, str) else inspect.formatannotation(value)
+            return readable_type(value if isinstance(value, str) else inspect.formatannotation(value))
     return ""
 
 
