@@ -97,6 +97,16 @@ def _field_meanings(cls: type) -> dict[str, str]:
         parts = [" ".join(above)] if above else []
         if trailing:
             parts.append(_comment_text(trailing))
+        previous = body[index - 1] if index else None
+        if (
+            not parts
+            and isinstance(previous, ast.AnnAssign)
+            and isinstance(previous.target, ast.Name)
+            and previous.end_lineno == statement.lineno - 1
+        ):
+            # One comment above a group of fields (no blank line between) is about each.
+            meanings[name] = meanings.get(previous.target.id, "")
+            continue
         meanings[name] = markdown(" ".join(part for part in parts if part))
     return meanings
 
