@@ -188,6 +188,12 @@ DIST = ROOT / "dist"
 RELEASE_TOOLS = ("hatch>=1.14", "twine>=6.1")
 
 
+def _hatch_env(session: nox.Session) -> dict[str, str]:
+    """Hatch keeps its build environments in a folder of this session: a fresh one
+    each run, shared with no other hatch on the machine."""
+    return {"HATCH_DATA_DIR": str(Path(session.create_tmp()) / "hatch")}
+
+
 @nox.session(tags=["tests"])
 def build(session: nox.Session) -> None:
     """A wheel and an sdist of every distribution into dist/ (hatch), checked with
@@ -195,7 +201,7 @@ def build(session: nox.Session) -> None:
     session.install(*RELEASE_TOOLS)
     session.run("python", "tools/release.py", "metadata")
     shutil.rmtree(DIST, ignore_errors=True)
-    session.run("python", "tools/release.py", "build", str(DIST))
+    session.run("python", "tools/release.py", "build", str(DIST), env=_hatch_env(session))
 
 
 @nox.session(tags=["tests"])
@@ -204,7 +210,7 @@ def index(session: nox.Session) -> None:
     plugin written from the guide outside the repository, a release published.
     Uses dist/ as ``nox -s build`` left it (run that first)."""
     session.install("pytest>=8", "pytest-timeout>=2.2", "pypiserver>=2.3", *RELEASE_TOOLS)
-    session.run("pytest", "tests/release", *session.posargs, env={"PANTHER_DIST_DIR": str(DIST)})
+    session.run("pytest", "tests/release", *session.posargs, env={"PANTHER_DIST_DIR": str(DIST), **_hatch_env(session)})
 
 
 # The tests run against the lowest versions: the examples end to end, and the
@@ -230,7 +236,7 @@ def release(session: nox.Session) -> None:
     """Release one distribution: ``nox -s release -- FOLDER VERSION --repository-url URL``
     (VERSION: a version or major/minor/patch; see docs/releasing.md)."""
     session.install(*RELEASE_TOOLS)
-    session.run("python", "tools/release.py", "release", *session.posargs)
+    session.run("python", "tools/release.py", "release", *session.posargs, env=_hatch_env(session))
 
 
 @nox.session
