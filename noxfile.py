@@ -191,7 +191,7 @@ RELEASE_TOOLS = ("hatch>=1.14", "twine>=6.1")
 def _hatch_env(session: nox.Session) -> dict[str, str]:
     """Hatch keeps its build environments in a folder of this session: a fresh one
     each run, shared with no other hatch on the machine."""
-    return {"HATCH_DATA_DIR": str(Path(session.create_tmp()) / "hatch")}
+    return {"HATCH_DATA_DIR": str(Path(session.create_tmp()).resolve() / "hatch")}
 
 
 @nox.session(tags=["tests"])
