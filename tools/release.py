@@ -22,6 +22,7 @@ them (``DISTRIBUTION_GLOBS``).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -163,8 +164,15 @@ def tag_name(distribution_name: str, version: str) -> str:
 # ------------------------------------------------------------------ build, check
 
 
+def hatch_environment() -> dict[str, str]:
+    """This process's environment, without what makes uv install into another venv:
+    nox sets ``UV_PYTHON`` to its session's venv, and hatch installs hatchling into
+    its build environment with uv, which would obey it."""
+    return {key: value for key, value in os.environ.items() if key not in ("UV_PYTHON", "UV_PROJECT_ENVIRONMENT")}
+
+
 def _run(argv: list[str], cwd: Path | None = None) -> str:
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=hatch_environment())
     if done.returncode != 0:
         raise ReleaseError(f"`{' '.join(argv)}` failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout

@@ -105,7 +105,9 @@ class Venv:
         return self.folder / "bin" / name
 
     def run(self, *argv: str | Path, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        # Only the index given to pip: no other index, wheel folder or venv of the caller.
+        hidden = ("PYTHONPATH", "VIRTUAL_ENV", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL")
+        env = {key: value for key, value in os.environ.items() if key not in hidden}
         env["PATH"] = f"{self.folder / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         return subprocess.run(
             [str(arg) for arg in argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout

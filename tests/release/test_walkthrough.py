@@ -19,9 +19,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Index, Venv, make_venv
+from conftest import ROOT, Index, Venv, make_venv
 
 PROGRAMS = Path(__file__).parent / "programs"
+sys.path.insert(0, str(ROOT / "tools"))
+
+from release import hatch_environment  # noqa: E402
 
 # What the author changes in each generated manager: the program and its flags.
 REAL_COMMANDS = {
@@ -112,16 +115,10 @@ def wheels(index: Index, tmp_path_factory: pytest.TempPathFactory) -> list[Path]
         tests = author.run(author.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=folder)
         assert tests.returncode == 0, tests.stdout + tests.stderr
         assert re.search(r"\b[6-9] passed\b", tests.stdout), tests.stdout
+        # hatch as the author runs it: from the tools venv, into the plugin's dist/.
         hatch = Path(sys.executable).parent / "hatch"
-        _ok(
-            subprocess.run(
-                [str(hatch), "build", "-t", "wheel", str(home / "dist")],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-        )
+        build = [str(hatch), "build", "-t", "wheel", str(home / "dist")]
+        _ok(subprocess.run(build, cwd=folder, capture_output=True, text=True, timeout=600, env=hatch_environment()))
     built = sorted((home / "dist").glob("*.whl"))
     assert [path.name.split("-")[0] for path in built] == ["panther_iut_echo_client", "panther_iut_echo_server"]
     return built
