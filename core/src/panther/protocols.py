@@ -38,6 +38,8 @@ class TestContext:
     # The path between clients and servers, when the network environment put one there:
     # its captures and record (complete when evaluate_test runs). None: no path, no capture.
     network_path: NetworkPath | None = None
+    # Numbers measured from the evidence (``goodput_mbps``: 94.2); copied into the result.
+    measurements: dict[str, float] = field(default_factory=dict)
 
     def services_with_role(self, role: str) -> list[ServiceContext]:
         return [service for service in self.services.values() if service.role == role]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import importlib_metadata as metadata
 
+import msgspec
+
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind
 
 KINDS = ("iut", "tester", "network_environment", "execution_environment", "protocol")
@@ -25,7 +27,7 @@ GROUPS = {kind: f"panther.{kind}" for kind in KINDS}
 #: Comma-separated plugin names (``name`` or ``kind:name``) to turn off.
 DISABLE_ENV_VAR = "PANTHER_DISABLE_PLUGINS"
 
-# Kinds whose classes are service managers: they must say who they are.
+# Kinds whose classes are service managers (or, for testers, test-case suites): they must say who they are.
 _SERVICE_KINDS = ("iut", "tester")
 
 
@@ -214,13 +216,32 @@ def _import_and_check(entry: PluginEntry) -> type:
     return plugin
 
 
+def _check_suite(entry: PluginEntry, plugin: type) -> None:
+    """A test-case suite says which protocol its matrix speaks, under the name it is installed as."""
+    protocol = getattr(plugin, "protocol", None)
+    if not isinstance(protocol, str) or not protocol:
+        raise PluginLoadError(entry, f"{plugin.__qualname__} sets no `protocol` (the protocol its IUTs must speak)")
+    options = getattr(plugin, "options_class", None)
+    if not (isinstance(options, type) and issubclass(options, msgspec.Struct)):
+        raise PluginLoadError(entry, f"{plugin.__qualname__}.options_class is {options!r}, not a msgspec.Struct")
+    name = getattr(plugin, "name", entry.name)
+    if name != entry.name:
+        raise PluginLoadError(
+            entry, f"{plugin.__qualname__}.name is {name!r}, but the entry point registers it as {entry.name!r}"
+        )
+
+
 def _check_manifest(entry: PluginEntry, plugin: type) -> None:
     manifest = manifest_of(plugin)
     if entry.kind in _SERVICE_KINDS:
         from panther.services.manager import BaseServiceManager
+        from panther.suites import TestSuite
 
-        if not issubclass(plugin, BaseServiceManager):
-            raise PluginLoadError(entry, f"{plugin.__qualname__} is not a subclass of panther.BaseServiceManager")
+        if entry.kind == "tester" and issubclass(plugin, TestSuite):
+            _check_suite(entry, plugin)
+        elif not issubclass(plugin, BaseServiceManager):
+            bases = "panther.BaseServiceManager" + (" or panther.TestSuite" if entry.kind == "tester" else "")
+            raise PluginLoadError(entry, f"{plugin.__qualname__} is not a subclass of {bases}")
         if manifest is None:
             raise PluginLoadError(
                 entry,

@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,13 +23,15 @@ from panther.observers.console import console_progress
 from panther.observers.debug_log import DebugLog
 from panther.observers.event_log import EventLog
 from panther.observers.metrics import MetricsCollector
+from panther.reports.document import RunDocument, run_document
+from panther.reports.writer import write_reports
 from panther.runner.cancellation import Cancellation
-from panther.runner.junit import write_junit
 from panther.runner.preparation import ExperimentPreparation
 from panther.runner.results import TestResult
-from panther.runner.summary import render_summary
+from panther.runner.selection import Shard, select_tests
 from panther.runner.test_case import TestExecution
 from panther.runner.watchdog import watched_run
+from panther.runner.workers import run_in_workers
 
 
 @dataclass
@@ -42,6 +43,8 @@ class ExperimentResult:
     run_id: str
     results: list[TestResult] = field(default_factory=list)
     interrupted: bool = False
+    #: What the reports were written from (results.json).
+    document: RunDocument | None = None
 
     @property
     def verdicts(self) -> dict[str, int]:
@@ -62,27 +65,13 @@ def create_output_dir(root: Path, experiment: str) -> Path:
             candidate = root / f"{stem}-{number}"
 
 
-def select_tests(experiment: ResolvedExperiment, names: list[str] | None) -> list[ResolvedTest]:
-    if not names:
-        return list(experiment.tests)
-    known = [test.name for test in experiment.tests]
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ConfigError(
-            message=f"no test named {', '.join(map(repr, unknown))} in this experiment",
-            file=experiment.source,
-            expected="one of " + ", ".join(map(repr, known)),
-            found=", ".join(unknown),
-        )
-    return [test for test in experiment.tests if test.name in names]
-
-
 def _test_dirs(output_dir: Path, tests: list[ResolvedTest]) -> dict[int, Path]:
     """One folder per test, named after it; two tests with one name get distinct folders."""
     folders: dict[int, Path] = {}
     used: set[str] = set()
     for test in tests:
-        name = folder_name(test.name)
+        # A matrix cell's folder is nested: <group>/<case>/<server>/<client>.
+        name = "/".join(map(folder_name, test.name.split("/"))) if test.matrix else folder_name(test.name)
         if name in used:
             name = f"{name}-{test.index}"
         used.add(name)
@@ -120,14 +109,16 @@ def run_experiment(
     jobs: int = 1,
     output_root: Path | None = None,
     test_filter: list[str] | None = None,
+    shard: Shard | None = None,
     debug: bool = False,
     enable_metrics: bool = False,
     console: bool = True,
 ) -> ExperimentResult:
-    """Run every selected test (each iteration) and write the reports."""
+    """Run every selected test (each iteration) of this shard, and write the reports."""
     if jobs < 1:
         raise ConfigError(message="--jobs must be at least 1", expected="an integer >= 1", found=str(jobs))
-    tests = select_tests(experiment, test_filter)
+    planned = select_tests(experiment, test_filter)
+    tests = shard.take(planned) if shard is not None else planned
     settings = experiment.config
     # Absolute: every service runs in its own folder, so a relative path given to
     # it would point somewhere else.
@@ -171,7 +162,8 @@ def run_experiment(
             experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests], run_id=run_id
         )
     )
-    reports = _Reports(output_dir, experiment.name, run_id, work, metrics, began)
+    share = f"Shard {shard}: {len(tests)} of the {len(planned)} selected test(s)." if shard is not None else ""
+    reports = _Reports(experiment, output_dir, run_id, work, metrics, began, planned=planned, shard=shard, note=share)
     preparation = ExperimentPreparation(
         tests,
         output_dir=output_dir,
@@ -182,40 +174,52 @@ def run_experiment(
         registry=registry,
     )
 
-    def run_one(position: int) -> TestResult:
+    def run_one(position: int, test_bus: EventBus, test_cancellation: Cancellation) -> TestResult:
         test, iteration, test_dir = work[position]
-        if cancellation.cancelled:
-            result = TestResult(
-                name=test.name,
-                iteration=iteration,
-                iterations=test.config.iterations,
-                verdict="skipped",
-                reason=f"not run: {cancellation.reason}",
-                output_dir=str(test_dir),
-            )
-        else:
-            result = TestExecution(
-                test,
-                iteration,
-                test_dir,
-                experiment=settings,
-                bus=bus,
-                run_id=run_id,
-                cancellation=cancellation,
-                registry=registry,
-                debug=debug,
-                preparation=preparation,
-            ).run()
+        if test_cancellation.cancelled:
+            return _not_run(test, iteration, test_dir, f"not run: {test_cancellation.reason}", "skipped")
+        return TestExecution(
+            test,
+            iteration,
+            test_dir,
+            experiment=settings,
+            bus=test_bus,
+            run_id=run_id,
+            cancellation=test_cancellation,
+            registry=registry,
+            debug=debug,
+            preparation=preparation,
+        ).run()
+
+    def finished(position: int, result: TestResult) -> None:
         reports.finished(position, result, cancellation)
-        return result
+
+    def lost(position: int, reason: str) -> TestResult:
+        test, iteration, test_dir = work[position]
+        return _not_run(test, iteration, test_dir, f"harness: {reason}", "error")
 
     try:
         with watched_run(run_id, cancellation) as watchdog, cancellation.on_signals():
             # Ctrl-C: whatever of the run is still running (a build, services) ends now.
             cancellation.on_cancel(watchdog.sweep)
             preparation.run()
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
-                results = list(pool.map(run_one, range(len(work))))
+            # Interrupted while preparing: the loop below marks every test not run, no fork.
+            if jobs > 1 and len(work) > 1 and not cancellation.cancelled:
+                results = run_in_workers(
+                    jobs,
+                    len(work),
+                    run_one,
+                    bus=bus,
+                    cancellation=cancellation,
+                    watchdog=watchdog,
+                    finished=finished,
+                    lost=lost,
+                )
+            else:
+                results = []
+                for position in range(len(work)):
+                    results.append(run_one(position, bus, cancellation))
+                    finished(position, results[-1])
         duration = time.monotonic() - began
         exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
         if cancellation.exit_code is not None:
@@ -233,96 +237,107 @@ def run_experiment(
     result = ExperimentResult(
         exit_code=exit_code, output_dir=output_dir, run_id=run_id, results=results, interrupted=cancellation.cancelled
     )
-    reports.write(cancellation, finished=True)
+    result.document = reports.write(cancellation, finished=True)
     return result
 
 
+def _not_run(test: ResolvedTest, iteration: int, test_dir: Path, reason: str, verdict: str) -> TestResult:
+    return TestResult(
+        name=test.name,
+        iteration=iteration,
+        iterations=test.config.iterations,
+        verdict=verdict,
+        reason=reason,
+        output_dir=str(test_dir),
+        matrix=test.matrix.coordinates if test.matrix is not None else None,
+    )
+
+
 class _Reports:
-    """``results.json``, ``junit.xml`` and ``summary.md``, rewritten as each test ends,
-    so that a run killed half-way keeps the result of every test that finished."""
+    """The reports, rewritten as each test ends, so that a run killed half-way keeps the
+    result of every test that finished.
+
+    What they contain is :mod:`panther.reports`'s business. A rewrite costs more as the
+    run grows (a matrix of thousands of cells takes most of a second), so rewrites are
+    spaced to take at most :data:`REWRITE_SHARE` of the run's time: a test that ends
+    too soon after the last rewrite is written by a rewrite deferred to when the next
+    one is due. The last one, when the run ends, is always written.
+    """
 
     def __init__(
         self,
+        experiment: ResolvedExperiment,
         output_dir: Path,
-        experiment: str,
         run_id: str,
         work: list[tuple[ResolvedTest, int, Path]],
         metrics: MetricsCollector | None,
         began: float,
+        *,
+        planned: list[ResolvedTest],
+        shard: Shard | None,
+        note: str = "",
     ) -> None:
-        self.output_dir, self.experiment, self.run_id = output_dir, experiment, run_id
+        self.experiment, self.output_dir, self.run_id = experiment, output_dir, run_id
         self.metrics, self.began = metrics, began
+        self.planned, self.shard, self.note = [test.name for test in planned], shard, note
         self._results: list[TestResult | None] = [None] * len(work)
         self._lock = threading.Lock()
+        self._next_rewrite = 0.0
+        self._deferred: threading.Timer | None = None
+        self._final = False
 
     def finished(self, position: int, result: TestResult, cancellation: Cancellation) -> None:
         with self._lock:
             self._results[position] = result
+            wait = self._next_rewrite - time.monotonic()
+            if wait > 0:
+                if self._deferred is None:
+                    self._deferred = threading.Timer(wait, self._rewrite, (cancellation,))
+                    self._deferred.daemon = True
+                    self._deferred.start()
+                return
         self.write(cancellation, finished=False)
 
-    def write(self, cancellation: Cancellation, *, finished: bool) -> None:
+    def _rewrite(self, cancellation: Cancellation) -> None:
         with self._lock:
+            self._deferred = None
+        self.write(cancellation, finished=False)
+
+    def write(self, cancellation: Cancellation, *, finished: bool) -> RunDocument | None:
+        with self._lock:
+            if self._final:
+                return None
+            if finished:
+                self._final = True
+                if self._deferred is not None:
+                    self._deferred.cancel()
+            began = time.monotonic()
             results = [result for result in self._results if result is not None]
             exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
             if cancellation.exit_code is not None:
                 exit_code = cancellation.exit_code
-            write_reports(
-                self.output_dir,
-                experiment=self.experiment,
+            notes = [self.note, f"The run was {cancellation.reason}." if cancellation.cancelled else ""]
+            document = run_document(
+                self.experiment,
                 run_id=self.run_id,
+                output_dir=self.output_dir,
                 results=results,
-                duration=time.monotonic() - self.began,
+                duration=began - self.began,
                 exit_code=exit_code,
                 interrupted=cancellation.cancelled,
                 finished=finished,
-                metrics=self.metrics,
-                note=f"The run was {cancellation.reason}." if cancellation.cancelled else "",
+                planned=self.planned,
+                shard=self.shard,
             )
+            written = write_reports(
+                document,
+                self.output_dir,
+                metrics=list(self.metrics.tests.values()) if self.metrics else None,
+                note=" ".join(note for note in notes if note),
+            )
+            self._next_rewrite = began + (time.monotonic() - began) / REWRITE_SHARE
+            return written
 
 
-def write_reports(
-    output_dir: Path,
-    *,
-    experiment: str,
-    run_id: str,
-    results: list[TestResult],
-    duration: float,
-    exit_code: int,
-    interrupted: bool,
-    finished: bool,
-    metrics: MetricsCollector | None,
-    note: str,
-) -> None:
-    """Every report of a run, from the results of the tests that have ended so far.
-
-    ``finished`` is False while tests are still to come: a run that was killed
-    leaves reports that say so. Each file is replaced whole (written aside, then
-    renamed), so a reader never sees half of one.
-    """
-    document = {
-        "experiment": experiment,
-        "run_id": run_id,
-        "output_dir": str(output_dir),
-        "exit_code": exit_code,
-        "interrupted": interrupted,
-        "finished": finished,
-        "duration": duration,
-        "verdicts": dict(Counter(result.verdict for result in results)),
-        "tests": results,
-    }
-    _replace(output_dir / "results.json", msgspec.json.format(msgspec.json.encode(document), indent=2))
-    junit = output_dir / "junit.xml.part"
-    write_junit(junit, experiment, results)
-    junit.replace(output_dir / "junit.xml")
-    if not finished:
-        note = " ".join(part for part in (note, "The run had not finished when this was written.") if part)
-    summary = render_summary(
-        experiment, output_dir, results, duration, list(metrics.tests.values()) if metrics else None, note
-    )
-    _replace(output_dir / "summary.md", summary.encode())
-
-
-def _replace(path: Path, data: bytes) -> None:
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    part.replace(path)
+#: The largest share of a run's time that rewriting its reports as tests end may take.
+REWRITE_SHARE = 0.1

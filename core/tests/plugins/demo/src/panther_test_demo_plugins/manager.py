@@ -1,8 +1,9 @@
-"""The ``demo_echo`` service manager and its configuration."""
+"""The ``demo_echo`` and ``demo_echo_tcp`` service managers and their configuration."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -11,9 +12,11 @@ from typing import Any, Literal
 
 from panther import (
     BaseServiceManager,
+    Check,
     ImplementationConfig,
     ServiceContext,
     ServiceManagerError,
+    ServiceOutcome,
     UnsupportedFeatureError,
     register_plugin,
 )
@@ -38,6 +41,8 @@ class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=T
     prepare: Preparation = "nothing"
     build_seconds: float = 0.0
     build_log: str | None = None
+    # A plugin bug that ends the process judging the test (a worker, with --jobs).
+    exit_while_judging: bool = False
 
 
 @register_plugin(
@@ -60,6 +65,11 @@ class DemoEchoServiceManager(BaseServiceManager):
         if kwargs.get("binary_path"):
             return [str(kwargs["binary_path"])]
         return [sys.executable, "-m", "panther_test_demo_plugins.echo"]
+
+    def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
+        if self.config.exit_while_judging:
+            os._exit(9)
+        return super().evaluate(outcome)
 
     def _do_prepare(self, plugin_manager: Any = None) -> None:
         if self.config.prepare == "fail":
@@ -104,3 +114,27 @@ class DemoEchoServiceManager(BaseServiceManager):
             "--message", str(kwargs["message"]),
             "--lines", str(kwargs.get("lines", 3)),
         ]  # fmt: skip
+
+
+@register_plugin(
+    plugin_type="iut",
+    name="demo_echo_tcp",
+    version="0.1.0",
+    description="A more limited echo: TCP only, and its server keeps 64 bytes of a line",
+    supported_protocols=["demo"],
+)
+class DemoEchoTcpServiceManager(DemoEchoServiceManager):
+    """A second implementation of the demo protocol, so that a matrix has cells that differ."""
+
+    MAX_LINE = 64
+
+    def _get_implementation_name(self) -> str:
+        return "demo_echo_tcp"
+
+    def _common_args(self, subcommand: str, **kwargs: Any) -> list[str]:
+        if kwargs.get("transport", "tcp") != "tcp":
+            raise UnsupportedFeatureError(f"demo_echo_tcp speaks TCP only, not {kwargs['transport']}")
+        return super()._common_args(subcommand, **kwargs)
+
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        return [*super()._get_server_specific_args(**kwargs), "--max-line", str(self.MAX_LINE)]
