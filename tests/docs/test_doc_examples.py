@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import os
 import re
@@ -118,6 +119,30 @@ def _fragment_level(document: dict[str, Any]) -> str:
     return "implementation"
 
 
+def _named_plugins(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(kind, name) of every implementation and matrix tester an experiment names."""
+    named: list[tuple[str, str]] = []
+    for test in document["tests"]:
+        for service in (test.get("services") or {}).values():
+            block = service.get("implementation", {})
+            named.append(("tester" if block.get("type") in ("tester", "testers") else "iut", str(block.get("name"))))
+        matrix = test.get("matrix") or {}
+        if "tester" in matrix:
+            named.append(("tester", str(matrix["tester"])))
+        named += [("iut", str(name)) for name in [*matrix.get("servers", []), *matrix.get("clients", [])]]
+    return named
+
+
+def _skip_for_absent_plugins(document: dict[str, Any], registry: PluginRegistry) -> None:
+    """An example may name a plugin that is not installed here (a distribution of its
+    own): it is skipped with the reason. A name close to an installed one is a typo,
+    and fails in the validation that follows."""
+    for kind, name in _named_plugins(document):
+        installed = [entry.name for entry in registry.entries(kind)]
+        if name not in installed and not difflib.get_close_matches(name, installed, n=1, cutoff=0.8):
+            pytest.skip(f"names the {kind} plugin {name!r}, which is not installed here")
+
+
 def _implementations(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [service["implementation"] for test in document["tests"] for service in test.get("services", {}).values()]
 
@@ -147,12 +172,15 @@ def test_yaml_example(block: Block, registry: PluginRegistry, tmp_path: Path) ->
     assert "tests" in document, (
         f'{block.id}: not a complete experiment (no tests:); give it a title="Fragment ..." if it is one'
     )
+    _skip_for_absent_plugins(document, registry)
     try:
         load_experiment_text(block.text, block.page, registry)
     except ConfigError as error:
         pytest.fail(f"{block.id}: does not validate:\n{error}")
     if any(include.startswith("examples/") for include in block.includes):
         return  # the e2e session runs the files of examples/
+    if any("matrix" in test for test in document["tests"]):
+        return  # a matrix expands into many tests: its suite's own tests run matrices
     if any(test.get("network_environment", {}).get("type", "local") != "local" for test in document["tests"]):
         pytest.skip("runs in Docker: the Docker sessions run experiments of this form")
     for implementation in _implementations(document):

@@ -90,6 +90,7 @@ SECTIONS = [
         "For the tests of a plugin distribution (`panther.testing`).",
         [
             "panther.testing.run_panther",
+            "panther.testing.merge_panther",
             "panther.testing.ExperimentRun",
             "panther.testing.RecordedTest",
             "panther.testing.require_peer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import msgspec
+from panther.reports.document import RunDocument
 from panther.runner.results import TestResult
 from render import field_table
 from source_docs import fields_of, own_doc
@@ -35,6 +36,7 @@ FILES = """\
 |---|---|
 | `results.json` | the run as data: every test iteration, its verdict, its checks and its services (below) |
 | `summary.md` | the report a person reads: a table of verdicts, each failure's reason and evidence |
+| `report.html` | the same as one self-contained page, matrices drawn as servers x clients tables |
 | `junit.xml` | the same verdicts for CI systems that read JUnit reports |
 | `events.jsonl` | every event of the run, one JSON object per line (see [Events](events.md)) |
 | `resolved-config.json` | the experiment as it was resolved and run (defaults filled in) |
@@ -56,28 +58,13 @@ Generated from the msgspec Structs the runner encodes.
 """
 
 
-def _root() -> type:
-    """The Struct of the whole document where the harness has one, else of a test."""
-    try:
-        from panther.reports.document import RunDocument
-    except ImportError:
-        return TestResult
-    return RunDocument
-
-
 def page() -> str:
     text = FILES
-    root = _root()
-    if root is TestResult:
-        text += (
-            "The document's top level holds `experiment`, `run_id`, `output_dir`, `exit_code`,\n"
-            "`interrupted`, `duration`, `verdicts` (verdict -> count) and `tests`, the list below.\n\n"
-        )
-    for struct in _structs(root, []):
+    for struct in _structs(RunDocument, []):
         doc = own_doc(struct)
-        title = "Each item of `tests`" if struct is TestResult else f"`{struct.__name__}`"
-        if struct is root and root is not TestResult:
-            title = "The document"
+        title = "The document" if struct is RunDocument else f"`{struct.__name__}`"
+        if struct is TestResult:
+            title = "Each item of `tests`"
         text += f"### {title} (`{struct.__name__}`)\n\n" + (f"{doc}\n\n" if doc else "")
         text += field_table(fields_of(struct), key_column="field") + "\n"
     return text
