@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import importlib_metadata as metadata
-
 import msgspec
 
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind
