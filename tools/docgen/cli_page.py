@@ -6,6 +6,7 @@ those installed where the site is built are documented with the core's.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import importlib_metadata
@@ -34,7 +35,7 @@ def _param_row(param: Any) -> str:
             kind = param.type.name.upper()
             if hasattr(param.type, "choices"):
                 kind = " \\| ".join(f"`{choice}`" for choice in param.type.choices)
-        default = param.default
+        default = getattr(param.default, "value", param.default)  # an Enum: its value
         shown = "" if default in (None, False, (), []) or param.is_flag else f" (default: `{default}`)"
         return f"| {names} | {kind} | {' '.join(help_text.split())}{shown} |"
     kind = param.type.name.upper()
@@ -46,7 +47,8 @@ def _param_row(param: Any) -> str:
 def _section(path: list[str], command: Command, root: Command) -> str:
     name = " ".join(path)
     context = root.context_class(root, info_name="panther")
-    pieces = " ".join(command.collect_usage_pieces(context))
+    # Arguments as NAME, however the click in use writes them.
+    pieces = re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), " ".join(command.collect_usage_pieces(context)))
     heading = "#" * min(len(path) + 1, 4)
     text = f"{heading} `{name}`\n\n"
     if command.help:
