@@ -292,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"wrote metadata of {distribution.name}")
                 problems += [f"{distribution.relative}: {problem}" for problem in metadata_problems(distribution)]
             if problems:
-                raise ReleaseError("\n".join(problems))
+                hint = "" if args.write else "\n(`python tools/release.py metadata --write` adds what is missing)"
+                raise ReleaseError("\n".join(problems) + hint)
         elif args.command == "build":
             folders = args.folders or [distribution.folder for distribution in distributions()]
             built = [path for folder in folders for path in build(folder, args.out)]
