@@ -36,6 +36,7 @@ from panther.events import (
     PreparationStepEvent,
     ServiceErrorEvent,
     TestFinishedEvent,
+    TestPhaseEvent,
     TestStartedEvent,
 )
 from panther.observers.progress import CaseProgress, RunProgress, Running, Tally, TestDone
@@ -44,6 +45,15 @@ from panther.reports.terminal import STYLES
 from panther.services.outcome import Check
 
 INDENT = " " * 13
+#: Events that change what the live lines show.
+_REDRAWN_ON = (
+    ExperimentStartedEvent,
+    ExperimentPhaseEvent,
+    PreparationStepEvent,
+    TestStartedEvent,
+    TestPhaseEvent,
+    TestFinishedEvent,
+)
 
 
 def _label(event: Event) -> str:
@@ -165,7 +175,10 @@ class LiveProgress:
                 self.closing = [_finished_line(event), f"report: {self.progress.output_dir}/summary.md"]
         # Printed outside the lock: printing redraws the live part, which takes the lock.
         for line in self._above(event, done):
-            self.live.console.print(line, highlight=False)
+            self.live.console.print(line, highlight=False, soft_wrap=True)
+        if isinstance(event, _REDRAWN_ON):
+            # At once rather than at the next tick: a test may last less than a tick.
+            self.live.refresh()
 
     def _above(self, event: Event, done: TestDone | None) -> list[RenderableType]:
         """What ``event`` leaves in the scrollback."""
