@@ -67,7 +67,9 @@ def screen(text: str) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
-def run_on_terminal(argv: list[str], cwd: Path, *, rows: int = 40, columns: int = 120, timeout: float = 120) -> TerminalRun:
+def run_on_terminal(
+    argv: list[str], cwd: Path, *, rows: int = 40, columns: int = 120, timeout: float = 120
+) -> TerminalRun:
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     environment = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}

@@ -31,7 +31,11 @@ tests:
         protocol: {name: demo, role: client, target: server}
 """
 FAILED_CELL = "echoes/long_lines/demo_echo_tcp/demo_echo"
-PASSED_CELLS = ["echoes/tcp/demo_echo/demo_echo", "echoes/tcp/demo_echo_tcp/demo_echo", "echoes/long_lines/demo_echo/demo_echo"]
+PASSED_CELLS = [
+    "echoes/tcp/demo_echo/demo_echo",
+    "echoes/tcp/demo_echo_tcp/demo_echo",
+    "echoes/long_lines/demo_echo/demo_echo",
+]
 
 
 def _panther(*args: str) -> list[str]:
@@ -96,7 +100,9 @@ def test_a_matrix_in_a_log_is_a_line_per_finished_cell(tmp_path) -> None:
     # No start line for a cell; its end says where the run is.
     assert not any(line.startswith("[ RUN      ] echoes/") for line in lines)
     assert "[ RUN      ] smoke" in lines
-    ends = [line for line in lines if line.startswith("[ PASSED   ] echoes/") or line.startswith("[ FAILED   ] echoes/")]
+    ends = [
+        line for line in lines if line.startswith("[ PASSED   ] echoes/") or line.startswith("[ FAILED   ] echoes/")
+    ]
     assert len(ends) == 4
     assert ends[0].startswith("[ PASSED   ] echoes/tcp/demo_echo/demo_echo (") and ends[0].endswith(") [1/5]")
     failed = lines.index(next(line for line in lines if line.startswith(f"[ FAILED   ] {FAILED_CELL} (")))
@@ -108,7 +114,9 @@ def test_a_matrix_in_a_log_is_a_line_per_finished_cell(tmp_path) -> None:
 
 
 def test_debug_on_a_terminal_prints_every_event_above_the_live_lines(tmp_path) -> None:
-    run = run_on_terminal(_panther("run", str(_experiment(tmp_path)), "-o", "out", "--debug", "-k", "echoes/tcp"), tmp_path)
+    run = run_on_terminal(
+        _panther("run", str(_experiment(tmp_path)), "-o", "out", "--debug", "-k", "echoes/tcp"), tmp_path
+    )
     assert run.returncode == 0, run.raw
     shown = run.screen
     started = [line for line in shown if " TestStartedEvent" in line]
@@ -144,7 +152,10 @@ def test_progress_counts_a_cell_once_every_iteration_ended_with_the_worst_verdic
     progress.update(events.TestStartedEvent(test="m/rate/a/c", iteration=1, timestamp=100.0))
     progress.update(events.TestStartedEvent(test="m/rate/a/c", iteration=2, timestamp=101.0))
     progress.update(events.TestPhaseEvent(test="m/rate/a/c", iteration=2, phase="run", status="started"))
-    assert [(r.label, r.phase) for r in progress.running_in(case)] == [("m/rate/a/c [1/2]", "start"), ("m/rate/a/c [2/2]", "run")]
+    assert [(r.label, r.phase) for r in progress.running_in(case)] == [
+        ("m/rate/a/c [1/2]", "start"),
+        ("m/rate/a/c [2/2]", "run"),
+    ]
     assert progress.update(events.TestFinishedEvent(test="m/rate/a/c", iteration=2, verdict="failed")) is None
     assert progress.left(now=104.0) == 4.0 * 3  # 4 s for one run, three to go
     done = progress.update(events.TestFinishedEvent(test="m/rate/a/c", iteration=1, verdict="passed"))

@@ -64,9 +64,9 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from panther.config.errors import ServiceConfigError as ServiceConfigError
     from panther.config.implementation import ImplementationConfig as ImplementationConfig
     from panther.config.implementation import IUTConfig as IUTConfig
-    from panther.config.errors import ServiceConfigError as ServiceConfigError
     from panther.config.models import ProtocolConfig as ProtocolConfig
     from panther.events import CommandGenerationEvent as CommandGenerationEvent
     from panther.events import Event as Event

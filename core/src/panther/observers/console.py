@@ -39,7 +39,7 @@ from panther.events import (
     TestPhaseEvent,
     TestStartedEvent,
 )
-from panther.observers.progress import CaseProgress, RunProgress, Running, Tally, TestDone
+from panther.observers.progress import CaseProgress, Running, RunProgress, Tally, TestDone
 from panther.reports.cells import SYMBOLS
 from panther.reports.terminal import STYLES
 from panther.services.outcome import Check
