@@ -35,6 +35,7 @@ from panther.events import (
     ExperimentStartedEvent,
     PreparationStepEvent,
     ServiceErrorEvent,
+    ServicePreparationEvent,
     TestFinishedEvent,
     TestPhaseEvent,
     TestStartedEvent,
@@ -58,6 +59,11 @@ _REDRAWN_ON = (
 
 def _label(event: Event) -> str:
     return f"{event.test} [{event.iteration}]" if event.iteration and event.iteration > 1 else str(event.test)
+
+
+def _preparation_line(event: ServicePreparationEvent) -> str:
+    """What a plugin says its preparation is doing (a build, and where its log is)."""
+    return f"{INDENT}{event.service_name}: {event.preparation_type}: {event.detail}"
 
 
 def _counted(tally: Tally) -> str:
@@ -100,6 +106,8 @@ class PlainProgress:
                 lines.append(f"[ PREPARE  ] {event.step}")
             elif event.status != "ready":
                 lines.append(f"{INDENT}{event.step}: {event.status}: {event.reason}")
+        elif isinstance(event, ServicePreparationEvent):
+            lines.append(_preparation_line(event))
         elif isinstance(event, ExperimentPhaseEvent) and event.status == "finished":
             lines.append(f"prepared in {event.duration or 0.0:.2f}s")
         elif isinstance(event, TestStartedEvent) and self.progress.cell_of(event.test) is not None:
@@ -186,6 +194,9 @@ class LiveProgress:
             return [Text(f"experiment {event.experiment}: {len(event.tests)} test(s), output in {event.output_dir}")]
         if isinstance(event, PreparationStepEvent) and event.status not in ("started", "ready"):
             return [Text(f"prepare {event.step}: {event.status}: {event.reason}", style=STYLES.get(event.status, ""))]
+        if isinstance(event, ServicePreparationEvent):
+            # What a long step is doing, and its log.
+            return [Text(_preparation_line(event))]
         if isinstance(event, ExperimentPhaseEvent) and event.status == "finished":
             return [Text(f"prepared in {event.duration or 0.0:.2f}s", style="dim")]
         if isinstance(event, ServiceErrorEvent) and self.progress.cell_of(event.test) is None:
