@@ -162,7 +162,7 @@ def _seconds(seconds: float) -> str:
 class LiveProgress:
     """The live lines at the bottom of a terminal, and what is printed above them."""
 
-    #: Lines the live part may take, at most, besides what the terminal's height allows.
+    #: The live part takes at most this many lines (fewer on a short terminal).
     MAX_LINES = 30
 
     def __init__(self, console: Console | None = None) -> None:
@@ -272,7 +272,7 @@ class LiveProgress:
             self._row(grid, Text(f"  {case.case}"), case.tally, self.progress.running_in(case), now)
         hidden = len(open_cases) - len(shown)
         if hidden:
-            grid.add_row(Text(f"  … {hidden} more case(s) waiting", style="dim"))
+            grid.add_row(Text(f"  … {hidden} more case(s) to run", style="dim"))
 
     def _row(self, grid: Table, name: Text, tally: Tally, running: list[Running], now: float) -> None:
         bar = ProgressBar(total=max(tally.total, 1), completed=tally.done, width=20)
