@@ -237,10 +237,11 @@ class LiveProgress:
             if self._finished or not self.progress.experiment:
                 return Group()
             now = time.time()
-            grid = Table.grid(padding=(0, 1))
-            for _ in range(5):
+            # The running cells take what the other columns leave, cut short if need be.
+            grid = Table.grid(padding=(0, 1), expand=True)
+            for _ in range(4):
                 grid.add_column(no_wrap=True)
-            grid.columns[-1].overflow = "ellipsis"
+            grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
             budget = max(self.console.height - 4, 6)
             budget = min(budget, self.MAX_LINES)
             if self.progress.preparing:
@@ -272,12 +273,14 @@ class LiveProgress:
             self._row(grid, Text(f"  {case.case}"), case.tally, self.progress.running_in(case), now)
         hidden = len(open_cases) - len(shown)
         if hidden:
-            grid.add_row(Text(f"  … {hidden} more case(s) to run", style="dim"))
+            grid.add_row(Text("  …", style="dim"), "", "", "", Text(f"{hidden} more case(s) to run", style="dim"))
 
     def _row(self, grid: Table, name: Text, tally: Tally, running: list[Running], now: float) -> None:
         bar = ProgressBar(total=max(tally.total, 1), completed=tally.done, width=20)
         cells = ", ".join(
-            f"{running.cell.server}→{running.cell.client} {running.phase} {_seconds(now - running.started)}"
+            f"{running.cell.server}→{running.cell.client}"
+            + (f" [{running.iteration}/{running.iterations}]" if running.iterations > 1 else "")
+            + f" {running.phase} {_seconds(now - running.started)}"
             for running in running
             if running.cell is not None
         )
