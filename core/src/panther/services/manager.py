@@ -128,6 +128,17 @@ class BaseServiceManager(ABC):
         """How to tell that this service, as a server, is listening; None: no probe."""
         return None
 
+    def ends_by_itself(self, role: str) -> bool:
+        """Whether the test waits for this service to end, in ``role``.
+
+        A client ends by itself once its work is done; a server serves until the
+        test is over and is then stopped. A service that listens but judges a whole
+        exchange (a tester playing the server) returns True: the test then waits
+        for it as it waits for clients, up to its timeout, instead of stopping it
+        the moment the clients end and cutting its verdict short.
+        """
+        return role == "client"
+
     # ----------------------------------------------------------- provided workflow
     @property
     def implementation_name(self) -> str:

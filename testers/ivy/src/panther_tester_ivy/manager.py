@@ -192,6 +192,11 @@ class IvyTesterServiceManager(BaseServiceManager):
             return LogLineProbe(self.context.host_output_dir / "stderr.log", minip.LISTENING)
         return None  # the environment's own probe (a bound UDP port, locally)
 
+    def ends_by_itself(self, role: str) -> bool:
+        # The tester judges the whole exchange and prints its verdict when done, in
+        # either role: the test waits for it instead of stopping it with the client.
+        return True
+
     def get_supported_features(self) -> dict[str, bool]:
         return {"minip_v1": True, "quic_upstream_models": True, "peer_role": False, "ipv6": False}
 
