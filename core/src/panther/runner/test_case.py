@@ -181,7 +181,16 @@ class TestExecution:
         verdict = verdict_of(check.status for check in checks)
         reason = reason_of(checks)
         duration = time.monotonic() - began
-        self.bus.publish(TestFinishedEvent(verdict=verdict, reason=reason, duration=duration))
+        deciding = [check for check in checks if check.status == verdict] if verdict != "passed" else []
+        self.bus.publish(
+            TestFinishedEvent(
+                verdict=verdict,
+                reason=reason,
+                duration=duration,
+                output_dir=str(self.test_dir),
+                deciding_checks=deciding,
+            )
+        )
         return TestResult(
             name=self.test.name,
             iteration=self.iteration,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import msgspec
 
 from panther.config.implementation import ImplementationConfig
+from panther.config.models import ProtocolConfig
 from panther.events import CommandGenerationEvent, Event, EventBus, ServicePreparationEvent
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
@@ -167,6 +168,19 @@ class BaseServiceManager(ABC):
         """Feature name -> whether this implementation supports it (shown in reports; a
         protocol base may refuse a test that needs a feature marked False)."""
         return {}
+
+    @classmethod
+    def validate_service(cls, implementation: ImplementationConfig, protocol: ProtocolConfig) -> None:
+        """Check a service's ``implementation:`` block against its ``protocol:`` block when
+        the experiment file is loaded, before anything runs.
+
+        Called for every service (matrix cells included) with the ``implementation:``
+        block decoded into ``config_class`` and the ``protocol:`` block decoded by its
+        protocol plugin. Raise :class:`panther.ServiceConfigError` naming the ``key``
+        at fault (``protocol.role``), with what was expected and found, or ``ValueError``
+        (reported at the ``implementation:`` block): ``panther run`` and ``panther
+        validate`` stop with the file, the line and exit code 2. Default: nothing to check.
+        """
 
     def generate_dockerfile_content(self) -> str | None:
         """A Dockerfile for the docker_compose environment, or None when there is none."""
