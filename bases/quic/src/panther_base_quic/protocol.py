@@ -21,6 +21,7 @@ from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 
 from panther_base_quic.__about__ import __version__
+from panther_base_quic.cases import TestCaseName, quic_test_case
 from panther_base_quic.certificates import CertificateSet, make_certificates
 from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
 from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
@@ -33,15 +34,21 @@ DEFAULT_TRANSFER = [1024, 65536, 1048576, 5242880]
 class QUICProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=True):
     """The ``protocol:`` keys of a QUIC service beyond name, version, role and target."""
 
-    alpn: str = DEFAULT_ALPN
+    # A QUIC test case (panther_base_quic.cases): what the services are asked to do.
+    test_case: TestCaseName | None = None
+    # Default: the test case's ALPN, else hq-interop.
+    alpn: str | None = None
     # Sizes in bytes of the files each server serves and each client downloads.
-    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] = msgspec.field(default_factory=lambda: list(DEFAULT_TRANSFER))
+    # Default: the test case's files, else DEFAULT_TRANSFER.
+    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] | None = None
     # Seed of the files' pseudo-random content.
     seed: int = 0
     # Whether clients verify the server's certificate (against the test's CA).
     verify_peer: bool = True
 
     def __post_init__(self) -> None:
+        if self.transfer is None:
+            return
         # Raised here, the error is reported by the loader against ``transfer``.
         duplicates = sorted({size for size in self.transfer if self.transfer.count(size) > 1})
         if duplicates:
@@ -57,6 +64,11 @@ def _config_value(config: Any, key: str) -> Any:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def _describe_plan(plan: list[TransferFile]) -> str:
+    seeds = sorted({item.seed for item in plan})
+    return f"transfer {[item.size for item in plan]} and seed {', '.join(map(str, seeds)) or 0}"
 
 
 def _describe_version(wire: int) -> str:
@@ -83,9 +95,11 @@ class QUICProtocol(BaseProtocol):
         services = self._quic_services(test)
         plan = self._transfer_plan(test, services)
         generated = self._generated_certificates(test, services)
+        case_name = self._test_case(test, services)
+        case = quic_test_case(case_name) if case_name else None
         for service in services:
             config = test.protocol_configs[service.name]
-            version = _config_value(config, "version") or DEFAULT_VERSION
+            version = _config_value(config, "version") or (case.version if case else DEFAULT_VERSION)
             try:
                 wire = quic_version_wire(version)
             except ConfigError as error:
@@ -102,11 +116,13 @@ class QUICProtocol(BaseProtocol):
                 "ca_file": tls["ca_file"],
                 "keylog_file": service.service_path(folder / "keys.log"),
                 "qlog_dir": service.service_path(qlog_dir),
-                "alpn": _config_value(config, "alpn") or DEFAULT_ALPN,
+                "alpn": _config_value(config, "alpn") or (case and case.alpn) or DEFAULT_ALPN,
                 "quic_version": version,
                 "quic_version_wire": wire,
                 "verify_peer": _config_value(config, "verify_peer") is not False,
             }
+            if case_name:
+                arguments["test_case"] = case_name
             if service.role in ("server", "peer"):
                 www = folder / "www"
                 write_files(www, plan)
@@ -127,27 +143,45 @@ class QUICProtocol(BaseProtocol):
             if _config_value(test.protocol_configs.get(name), "name") in (None, self.name)
         ]
 
+    def _test_case(self, test: TestContext, services: list[ServiceContext]) -> str | None:
+        """The test case the services name; they must all name the same one."""
+        named = {service.name: _config_value(test.protocol_configs[service.name], "test_case") for service in services}
+        cases = {case for case in named.values() if case}
+        if len(cases) > 1:
+            listed = ", ".join(f"{name}: {case}" for name, case in named.items())
+            raise ConfigError(
+                "the services of one test name different QUIC test cases",
+                path="services.*.protocol.test_case",
+                expected="one test case for every service",
+                found=listed,
+            )
+        return cases.pop() if cases else None
+
+    def _service_plan(self, config: Any) -> list[TransferFile]:
+        seed = int(_config_value(config, "seed") or 0)
+        sizes = _config_value(config, "transfer")
+        case = _config_value(config, "test_case")
+        if sizes is None and case:
+            return quic_test_case(case).files.plan(seed)
+        return transfer_plan(sizes or DEFAULT_TRANSFER, seed)
+
     def _transfer_plan(self, test: TestContext, services: list[ServiceContext]) -> list[TransferFile]:
         # Servers serve and clients expect the same files, so the services of one
         # test must agree on them; the first service sets the plan.
-        chosen: tuple[tuple[int, ...], int] | None = None
+        chosen: list[TransferFile] | None = None
         chosen_by = ""
         for service in services:
-            config = test.protocol_configs[service.name]
-            sizes = tuple(_config_value(config, "transfer") or DEFAULT_TRANSFER)
-            seed = int(_config_value(config, "seed") or 0)
+            plan = self._service_plan(test.protocol_configs[service.name])
             if chosen is None:
-                chosen, chosen_by = (sizes, seed), service.name
-            elif (sizes, seed) != chosen:
+                chosen, chosen_by = plan, service.name
+            elif plan != chosen:
                 raise ConfigError(
                     f"services {chosen_by!r} and {service.name!r} disagree on the files to transfer",
                     path=f"services.{service.name}.protocol",
-                    expected=f"transfer {list(chosen[0])} and seed {chosen[1]} (as in {chosen_by!r})",
-                    found=f"transfer {list(sizes)} and seed {seed}",
+                    expected=f"{_describe_plan(chosen)} (as in {chosen_by!r})",
+                    found=_describe_plan(plan),
                 )
-        if chosen is None:
-            return []
-        return transfer_plan(chosen[0], chosen[1])
+        return chosen or []
 
     def _generated_certificates(self, test: TestContext, services: list[ServiceContext]) -> CertificateSet | None:
         if all(self._user_tls(test, service.name) for service in services):
@@ -198,8 +232,9 @@ class QUICProtocol(BaseProtocol):
 
     def _handshake_checks(self, test: TestContext, service: ServiceContext) -> list[Check]:
         config = test.protocol_configs[service.name]
-        wanted_version = quic_version_wire(_config_value(config, "version") or DEFAULT_VERSION)
-        wanted_alpn = _config_value(config, "alpn") or DEFAULT_ALPN
+        arguments = service.arguments
+        wanted_version = int(arguments.get("quic_version_wire") or quic_version_wire(_config_value(config, "version")))
+        wanted_alpn = arguments.get("alpn") or _config_value(config, "alpn") or DEFAULT_ALPN
         qlog_dir = service.host_output_dir / "qlog"
         evidence = read_handshake_evidence(qlog_dir)
         version_check = f"{service.name} QUIC version"

@@ -22,13 +22,12 @@ def file_name(size: int) -> str:
     return f"transfer-{size}.bin"
 
 
-_CHUNK = 1 << 20
-
-
-def file_content(size: int, seed: int) -> bytes:
-    """The bytes of the file of ``size`` bytes for ``seed``."""
+def file_content(size: int, seed: int, key: str = "") -> bytes:
+    """The bytes of the file of ``size`` bytes for ``seed`` (and ``key``, which tells
+    apart files of one size: two of them must never have the same bytes, or a server
+    that swapped them would go unnoticed)."""
     # A string seed is hashed with SHA-512 by ``random``: stable across runs and versions.
-    generator = random.Random(f"panther-transfer:{seed}:{size}")
+    generator = random.Random(f"panther-transfer:{seed}:{size}" + (f":{key}" if key else ""))
     # randbytes draws size * 8 bits at once, which overflows from 256 MiB on: go in chunks.
     return b"".join(generator.randbytes(min(_CHUNK, size - start)) for start in range(0, size, _CHUNK))
 
@@ -38,13 +37,22 @@ class TransferFile:
     name: str
     size: int
     seed: int
+    key: str = ""
 
     def content(self) -> bytes:
-        return file_content(self.size, self.seed)
+        return file_content(self.size, self.seed, self.key)
 
 
 def transfer_plan(sizes: Iterable[int], seed: int) -> list[TransferFile]:
+    """One file per size, named after it (sizes must be distinct)."""
     return [TransferFile(file_name(size), size, seed) for size in sizes]
+
+
+def numbered_plan(count: int, size: int, seed: int, stem: str = "file") -> list[TransferFile]:
+    """``count`` files of ``size`` bytes each, ``<stem>-0001.bin`` on, each with bytes of its own."""
+    width = max(4, len(str(count)))
+    names = [f"{stem}-{index:0{width}d}.bin" for index in range(1, count + 1)]
+    return [TransferFile(name, size, seed, key=name) for name in names]
 
 
 def write_files(folder: Path, plan: Iterable[TransferFile]) -> list[Path]:
