@@ -13,6 +13,7 @@ from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment
 from panther.config.schema import experiment_json_schema
 from panther.plugins.registry import PluginEntry, PluginRegistry
+from panther.suites import TestSuite
 
 DATA = Path(__file__).parent / "data"
 GUIDE_EXAMPLES = sorted((DATA / "guide_examples").glob("*.yaml"))
@@ -56,6 +57,17 @@ SCHEMA_CATCHES = [
     "unknown_top_level_key",
     "unsafe_service_name",
     "wait_negative",
+    "matrix_and_services",
+    "matrix_duplicate_server",
+    "matrix_empty_clients",
+    "matrix_name_with_slash",
+    "matrix_tester_plays_a_role",
+    "matrix_unknown_case",
+    "matrix_unknown_implementation",
+    "matrix_unknown_option",
+    "matrix_unknown_tester",
+    "matrix_wrong_protocol",
+    "suite_as_service",
 ]
 
 
@@ -84,10 +96,15 @@ def test_schema_is_json(registry: PluginRegistry) -> None:
 def test_each_installed_plugin_is_a_choice(registry: PluginRegistry) -> None:
     schema = experiment_json_schema(registry)
     service = schema["$defs"]["ServiceConfig"]["properties"]
+    suites = [name for name in registry.names("tester") if issubclass(registry.load("tester", name), TestSuite)]
     assert [variant["title"] for variant in service["implementation"]["oneOf"]] == [
         *(f"iut {name}" for name in registry.names("iut")),
-        *(f"tester {name}" for name in registry.names("tester")),
+        *(f"tester {name}" for name in registry.names("tester") if name not in suites),
     ]
+    assert [variant["title"] for variant in schema["$defs"]["MatrixConfig"]["oneOf"]] == [
+        f"tester {name}" for name in suites
+    ]
+    assert "tester demo_cases" not in {variant["title"] for variant in service["implementation"]["oneOf"]}
     assert {"iut your_implementation", "tester panther_ivy"} <= {
         variant["title"] for variant in service["implementation"]["oneOf"]
     }
@@ -126,3 +143,16 @@ def test_unloadable_plugin_is_listed_not_fatal(registry: PluginRegistry) -> None
     titles = [v["title"] for v in schema["$defs"]["ServiceConfig"]["properties"]["implementation"]["oneOf"]]
     assert "iut broken_quic" not in titles
     assert "iut your_implementation" in titles
+
+
+def test_a_matrix_names_its_suites_cases_and_the_implementations_of_its_protocol(
+    registry: PluginRegistry, validator: jsonschema.Draft202012Validator
+) -> None:
+    (demo,) = experiment_json_schema(registry)["$defs"]["MatrixConfig"]["oneOf"]
+    properties = demo["properties"]
+    assert properties["cases"]["items"] == {"enum": ["tcp", "udp", "long_lines", "rate"]}
+    # your_implementation speaks quic, not demo: it is not a choice.
+    assert properties["servers"]["items"] == {"enum": ["demo_echo", "demo_echo_tcp"]}
+    assert properties["options"] == {"$ref": "#/$defs/DemoCasesOptions"}
+    matrix = {"tester": "demo_cases", "servers": ["demo_echo"], "clients": ["demo_echo_tcp"], "cases": ["tcp"]}
+    assert list(validator.iter_errors({"tests": [{"name": "echoes", "matrix": matrix, "timeout": 5}]})) == []

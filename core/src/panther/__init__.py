@@ -30,6 +30,9 @@ _EXPORTS = {
     "ProtocolConfig": "panther.config.models",
     "BaseProtocol": "panther.protocols",
     "TestContext": "panther.protocols",
+    "TestSuite": "panther.suites",
+    "SuiteCell": "panther.suites",
+    "SuiteOptions": "panther.suites",
     "DockerBuilderFactory": "panther.services.docker_build",
     "EventBus": "panther.events",
     "Event": "panther.events",
@@ -93,3 +96,6 @@ if TYPE_CHECKING:
     from panther.services.readiness import ReadinessProbe as ReadinessProbe
     from panther.services.readiness import TcpConnectProbe as TcpConnectProbe
     from panther.services.readiness import UdpProbe as UdpProbe
+    from panther.suites import SuiteCell as SuiteCell
+    from panther.suites import SuiteOptions as SuiteOptions
+    from panther.suites import TestSuite as TestSuite

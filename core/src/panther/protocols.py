@@ -31,6 +31,8 @@ class TestContext:
     protocol_configs: dict[str, ProtocolConfig]
     # Each service's decoded ``implementation:`` block.
     implementation_configs: dict[str, Any] = field(default_factory=dict)
+    # Numbers measured from the evidence (``goodput_mbps``: 94.2); copied into the result.
+    measurements: dict[str, float] = field(default_factory=dict)
 
     def services_with_role(self, role: str) -> list[ServiceContext]:
         return [service for service in self.services.values() if service.role == role]

@@ -4,7 +4,8 @@ The steps, each owned by its own module: read and parse the file keeping the lin
 of every value (:mod:`~panther.config.yaml_source`), decode it into the experiment
 Structs (:mod:`~panther.config.decoding`), check the rules types cannot express
 (:mod:`~panther.config.rules`), then find every plugin the file names and decode its
-block with the plugin's own Struct (:mod:`~panther.config.resolution`). Any user
+block with the plugin's own Struct (:mod:`~panther.config.resolution`), expanding each
+``matrix:`` test into its cells (:mod:`~panther.config.matrix`). Any user
 mistake is a :class:`~panther.config.errors.ConfigError`; nothing is started.
 """
 
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from panther.config.decoding import decode, describe_value, field_names
 from panther.config.errors import ConfigError
-from panther.config.models import ExperimentConfig, ProtocolConfig, TestConfig
+from panther.config.matrix import check_cell_names, expand_matrix
+from panther.config.models import ExperimentConfig
 from panther.config.resolution import PluginResolver
-from panther.config.resolved import ResolvedExperiment, ResolvedService, ResolvedTest
-from panther.config.rules import check_experiment, check_test, check_topology
-from panther.config.yaml_source import DocPath, SourceDocument, parse_document, read_source
+from panther.config.resolved import MatrixAxes, ResolvedExperiment, ResolvedTest
+from panther.config.rules import check_experiment, check_test_form
+from panther.config.yaml_source import parse_document, read_source
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
@@ -45,43 +47,17 @@ def load_experiment_text(text: str, source: Path, registry: PluginRegistry) -> R
     config = decode(document, document.data, ExperimentConfig, ())
     check_experiment(document, config)
     resolver = PluginResolver(document, registry)
-    tests = [_resolve_test(document, resolver, index, test) for index, test in enumerate(config.tests)]
-    return ResolvedExperiment(source=source, config=config, tests=tests)
-
-
-def _resolve_test(document: SourceDocument, resolver: PluginResolver, index: int, test: TestConfig) -> ResolvedTest:
-    check_test(document, index, test)
-    path: DocPath = ("tests", index)
-    services: dict[str, ResolvedService] = {}
-    protocols: dict[str, ProtocolConfig] = {}
-    for name, service in test.services.items():
-        service_path = (*path, "services", name)
-        manager_class, implementation = resolver.implementation(
-            service.implementation, (*service_path, "implementation")
-        )
-        protocol_class, protocol = resolver.protocol(service.protocol, (*service_path, "protocol"))
-        protocols[name] = protocol
-        services[name] = ResolvedService(
-            name=name,
-            config=service,
-            implementation=implementation,
-            manager_class=manager_class,
-            protocol=protocol,
-            protocol_class=protocol_class,
-        )
-    check_topology(document, index, protocols)
-    network_class, network_config = resolver.network_environment(
-        test.network_environment, (*path, "network_environment")
-    )
-    execution = [
-        resolver.execution_environment(entry, (*path, "execution_environment", position))
-        for position, entry in enumerate(test.execution_environment)
-    ]
-    return ResolvedTest(
-        index=index,
-        config=test,
-        services=services,
-        network_environment_class=network_class,
-        network_environment_config=network_config,
-        execution_environments=execution,
-    )
+    tests: list[ResolvedTest] = []
+    matrices: list[MatrixAxes] = []
+    for index, test in enumerate(config.tests):
+        check_test_form(document, index)
+        if test.matrix is None:
+            tests.append(resolver.test(index, test))
+        else:
+            axes, cells = expand_matrix(resolver, index, test)
+            matrices.append(axes)
+            tests += cells
+    check_cell_names(document, config, tests)
+    for position, resolved in enumerate(tests):
+        resolved.index = position
+    return ResolvedExperiment(source=source, config=config, tests=tests, matrices=matrices)

@@ -54,12 +54,28 @@ class StepsConfig(_Strict):
     wait: float | None = None
 
 
+class MatrixConfig(_Strict, kw_only=True):
+    """A test's ``matrix:`` block: servers x clients x cases, each cell a test of its own."""
+
+    #: The test-case suite (a ``panther.tester`` plugin) that says what each case runs.
+    tester: str
+    servers: list[str]
+    clients: list[str]
+    #: Case names of the suite; every case of the suite when left out.
+    cases: list[str] | None = None
+    #: The suite's own options (its ``options_class``).
+    options: dict[str, Any] = {}
+
+
 class TestConfig(_Strict, kw_only=True):
     name: str
     description: str = ""
     network_environment: dict[str, Any] = msgspec.field(default_factory=lambda: {"type": "local"})
     execution_environment: list[ExecutionEnvironmentConfig] = []
-    services: dict[str, ServiceConfig]
+    # A test has ``services`` or a ``matrix`` that expands into tests, never both
+    # (checked by the loader, which sees which keys the file wrote).
+    services: dict[str, ServiceConfig] = {}
+    matrix: MatrixConfig | None = None
     steps: StepsConfig = msgspec.field(default_factory=StepsConfig)
     timeout: float = 120.0
     iterations: int = 1

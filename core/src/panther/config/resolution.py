@@ -18,8 +18,11 @@ import msgspec
 from panther.config.decoding import decode, describe_value
 from panther.config.errors import ConfigError
 from panther.config.implementation import ImplementationConfig
-from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironmentConfig, ProtocolConfig
+from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironmentConfig, ProtocolConfig, TestConfig
+from panther.config.resolved import ResolvedService, ResolvedTest
+from panther.config.rules import check_test, check_topology
 from panther.config.yaml_source import DocPath, SourceDocument
+from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginError, PluginNotFoundError
 
 if TYPE_CHECKING:
@@ -46,6 +49,44 @@ class PluginResolver:
         self.document = document
         self.registry = registry
 
+    def test(self, index: int, test: TestConfig) -> ResolvedTest:
+        """Check ``tests[index]`` (a test with ``services``) and resolve every plugin it names."""
+        check_test(self.document, index, test)
+        path: DocPath = ("tests", index)
+        services: dict[str, ResolvedService] = {}
+        protocols: dict[str, ProtocolConfig] = {}
+        for name, service in test.services.items():
+            service_path = (*path, "services", name)
+            manager_class, implementation = self.implementation(
+                service.implementation, (*service_path, "implementation")
+            )
+            protocol_class, protocol = self.protocol(service.protocol, (*service_path, "protocol"))
+            protocols[name] = protocol
+            services[name] = ResolvedService(
+                name=name,
+                config=service,
+                implementation=implementation,
+                manager_class=manager_class,
+                protocol=protocol,
+                protocol_class=protocol_class,
+            )
+        check_topology(self.document, index, protocols)
+        network_class, network_config = self.network_environment(
+            test.network_environment, (*path, "network_environment")
+        )
+        execution = [
+            self.execution_environment(entry, (*path, "execution_environment", position))
+            for position, entry in enumerate(test.execution_environment)
+        ]
+        return ResolvedTest(
+            index=index,
+            config=test,
+            services=services,
+            network_environment_class=network_class,
+            network_environment_config=network_config,
+            execution_environments=execution,
+        )
+
     def implementation(
         self, block: dict[str, Any], path: DocPath
     ) -> tuple[type[BaseServiceManager], ImplementationConfig]:
@@ -69,14 +110,21 @@ class PluginResolver:
                 expected=f"type: {other}",
                 found=f"type: {kind_word}" if "type" in block else "no `type` key (which means iut)",
             )
-        manager_class = self._load(kind, name, (*path, "name"))
+        manager_class = self.load_plugin(kind, name, (*path, "name"))
+        if manifest_of(manager_class) is not None and not _is_service_manager(manager_class):
+            raise self.document.error(
+                f"`{name}` is a test-case suite: it is the `tester` of a `matrix:` test, not a service",
+                (*path, "name"),
+                expected="a service implementation (iut, or a tester that plays a role)",
+                found=describe_value(name),
+            )
         config_class: type[ImplementationConfig] = getattr(manager_class, "config_class", ImplementationConfig)
         implementation: ImplementationConfig = self._decode(manager_class, block, config_class, path)
         return manager_class, implementation
 
     def protocol(self, block: dict[str, Any], path: DocPath) -> tuple[type[BaseProtocol], ProtocolConfig]:
         name = self._required_name(block, "name", path, "the protocol the service speaks")
-        protocol_class = self._load("protocol", name, (*path, "name"))
+        protocol_class = self.load_plugin("protocol", name, (*path, "name"))
         config_class: type[ProtocolConfig] = getattr(protocol_class, "config_class", ProtocolConfig)
         config: ProtocolConfig = self._decode(protocol_class, block, config_class, path)
         versions = list(getattr(protocol_class, "versions", {}) or {})
@@ -98,14 +146,14 @@ class PluginResolver:
                 expected="the name of a network environment (text)",
                 found=describe_value(kind_name),
             )
-        environment_class = self._load("network_environment", kind_name, (*path, "type"))
+        environment_class = self.load_plugin("network_environment", kind_name, (*path, "type"))
         config_class = getattr(environment_class, "config_class", NetworkEnvironmentConfig)
         return environment_class, self._decode(environment_class, block, config_class, path)
 
     def execution_environment(
         self, entry: ExecutionEnvironmentConfig, path: DocPath
     ) -> tuple[type[Any], dict[str, Any]]:
-        environment_class = self._load("execution_environment", entry.type, (*path, "type"))
+        environment_class = self.load_plugin("execution_environment", entry.type, (*path, "type"))
         config_class = getattr(environment_class, "config_class", None)
         if config_class is None:
             return environment_class, dict(entry.config)
@@ -138,7 +186,8 @@ class PluginResolver:
             )
         return value
 
-    def _load(self, kind: str, name: str, path: DocPath) -> Any:
+    def load_plugin(self, kind: str, name: str, path: DocPath) -> Any:
+        """The plugin ``kind``/``name``, or a :class:`ConfigError` pointing at ``path``."""
         try:
             return self.registry.load(kind, name)
         except PluginNotFoundError as error:
@@ -162,3 +211,9 @@ class PluginResolver:
             expected=f"an installed {error.kind} plugin: {installed}",
             found=describe_value(error.name),
         )
+
+
+def _is_service_manager(cls: type) -> bool:
+    from panther.services.manager import BaseServiceManager
+
+    return issubclass(cls, BaseServiceManager)

@@ -10,12 +10,50 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from panther.config.implementation import ImplementationConfig
 from panther.config.models import ExperimentConfig, ProtocolConfig, ServiceConfig, TestConfig
 
 if TYPE_CHECKING:
     from panther.protocols import BaseProtocol
     from panther.services.manager import BaseServiceManager
+    from panther.suites import TestSuite
+
+
+class MatrixAxes(msgspec.Struct, kw_only=True):
+    """One ``matrix:`` test of the file: the axes its tables are drawn on."""
+
+    #: The matrix test's ``name``; every cell's name starts with ``<group>/``.
+    group: str
+    tester: str
+    protocol: str
+    servers: list[str]
+    clients: list[str]
+    #: The cases the matrix runs, in order: name -> one-line description.
+    cases: dict[str, str]
+
+
+class CellCoordinates(msgspec.Struct, kw_only=True, frozen=True):
+    """Where an expanded test sits: ``<group>/<case>/<server>/<client>``."""
+
+    group: str
+    case: str
+    server: str
+    client: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.group}/{self.case}/{self.server}/{self.client}"
+
+
+@dataclass
+class MatrixCell:
+    """The matrix part of an expanded test: its coordinates and the suite that judges it."""
+
+    axes: MatrixAxes
+    coordinates: CellCoordinates
+    suite_class: type[TestSuite]
 
 
 @dataclass
@@ -30,12 +68,15 @@ class ResolvedService:
 
 @dataclass
 class ResolvedTest:
+    #: The test's position in :attr:`ResolvedExperiment.tests` (after matrices are expanded).
     index: int
     config: TestConfig
     services: dict[str, ResolvedService]
     network_environment_class: type[Any]
     network_environment_config: Any
     execution_environments: list[tuple[type[Any], dict[str, Any]]] = field(default_factory=list)
+    #: Set on a test expanded from a ``matrix:`` test.
+    matrix: MatrixCell | None = None
 
     @property
     def name(self) -> str:
@@ -46,7 +87,9 @@ class ResolvedTest:
 class ResolvedExperiment:
     source: Path
     config: ExperimentConfig
+    #: Every test to run, each matrix expanded into its cells, in the file's order.
     tests: list[ResolvedTest]
+    matrices: list[MatrixAxes] = field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -47,7 +47,29 @@ def check_experiment(document: SourceDocument, config: ExperimentConfig) -> None
         first_index[test.name] = index
 
 
+def check_test_form(document: SourceDocument, index: int) -> None:
+    """A test runs its ``services`` or expands a ``matrix``: exactly one of the two."""
+    path: DocPath = ("tests", index)
+    written = document.data["tests"][index]
+    if "services" in written and "matrix" in written:
+        raise document.error(
+            "a test has `services` or a `matrix`, not both",
+            (*path, "matrix"),
+            expected="`services` (one test) or `matrix` (a test per case, server and client)",
+            found="both keys",
+        )
+    if "services" not in written and "matrix" not in written:
+        raise document.error(
+            "missing required key `services` (or `matrix`)",
+            path,
+            expected="`services`: a mapping of service names to services, "
+            "or `matrix`: servers x clients x cases of a test-case suite",
+            found="no `services` key",
+        )
+
+
 def check_test(document: SourceDocument, index: int, test: TestConfig) -> None:
+    """The keys every test has; the services of a test that is not a matrix."""
     path: DocPath = ("tests", index)
     if not test.name.strip():
         raise document.error("a test needs a name", (*path, "name"), expected="non-empty text", found='"" (text)')
@@ -66,6 +88,8 @@ def check_test(document: SourceDocument, index: int, test: TestConfig) -> None:
             expected="a number >= 0",
             found=describe_value(test.steps.wait),
         )
+    if test.matrix is not None:
+        return
     if not test.services:
         raise document.error(
             "a test needs at least one service",

@@ -18,6 +18,7 @@ from panther.config.implementation import ImplementationConfig
 from panther.config.models import (
     ExecutionEnvironmentConfig,
     ExperimentConfig,
+    MatrixConfig,
     NetworkEnvironmentConfig,
     ProtocolConfig,
     ServiceConfig,
@@ -27,13 +28,14 @@ from panther.config.models import (
 from panther.config.rules import ENVIRONMENT_NAME, MAX_SERVICE_NAME, PORT_MAPPING, SERVICE_NAME
 from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginError
+from panther.suites import TestSuite
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _REF_TEMPLATE = "#/$defs/{name}"
-_FRAME = (ExperimentConfig, TestConfig, ServiceConfig, ExecutionEnvironmentConfig, StepsConfig)
+_FRAME = (ExperimentConfig, TestConfig, ServiceConfig, ExecutionEnvironmentConfig, StepsConfig, MatrixConfig)
 _FALLBACK = {
     "iut": ImplementationConfig,
     "tester": ImplementationConfig,
@@ -76,8 +78,14 @@ def experiment_json_schema(registry: PluginRegistry) -> dict[str, Any]:
         by_kind.setdefault(plugin.kind, []).append(plugin)
 
     service = component(ServiceConfig)["properties"]
+    suites = [plugin for plugin in by_kind.get("tester", []) if _is_suite(plugin)]
     service["implementation"] = _one_of(
-        [_implementation_variant(plugin, ref(plugin)) for kind in ("iut", "tester") for plugin in by_kind.get(kind, [])]
+        [
+            _implementation_variant(plugin, ref(plugin))
+            for kind in ("iut", "tester")
+            for plugin in by_kind.get(kind, [])
+            if plugin not in suites
+        ]
     )
     service["protocol"] = _one_of([_protocol_variant(plugin, ref(plugin)) for plugin in by_kind.get("protocol", [])])
     service["timeout"] = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}], "default": None}
@@ -101,6 +109,16 @@ def experiment_json_schema(registry: PluginRegistry) -> dict[str, Any]:
         {"minProperties": 1, "propertyNames": {"pattern": SERVICE_NAME.pattern, "maxLength": MAX_SERVICE_NAME}}
     )
     test["timeout"].update({"exclusiveMinimum": 0})
+    test_schema = component(TestConfig)
+    test_schema["required"] = [key for key in test_schema.get("required", []) if key != "services"]
+    # One test of services, or a matrix of cells named <name>/<case>/<server>/<client>.
+    test_schema["oneOf"] = [
+        {"required": ["services"]},
+        {"required": ["matrix"], "properties": {"name": {"pattern": "^[^/]+$"}}},
+    ]
+    matrix = component(MatrixConfig)
+    matrix.clear()
+    matrix.update(_one_of([_matrix_variant(plugin, ref(plugin), by_kind.get("iut", [])) for plugin in suites]))
     test["iterations"].update({"minimum": 1})
     component(StepsConfig)["properties"]["wait"] = {
         "anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}],
@@ -130,8 +148,53 @@ def _loadable_plugins(registry: PluginRegistry) -> tuple[list[_Plugin], dict[str
         except PluginError as error:
             unavailable[f"{entry.kind}:{entry.name}"] = str(error)
             continue
-        plugins.append(_Plugin(entry.kind, entry.name, cls, getattr(cls, "config_class", _FALLBACK.get(entry.kind))))
+        attribute = "options_class" if _is_suite_class(cls) else "config_class"
+        config_class = getattr(cls, attribute, _FALLBACK.get(entry.kind))
+        plugins.append(_Plugin(entry.kind, entry.name, cls, config_class))
     return plugins, unavailable
+
+
+def _is_suite_class(cls: type) -> bool:
+    return issubclass(cls, TestSuite)
+
+
+def _is_suite(plugin: _Plugin) -> bool:
+    return _is_suite_class(plugin.cls)
+
+
+def _matrix_variant(plugin: _Plugin, options: dict[str, Any], iuts: list[_Plugin]) -> dict[str, Any]:
+    """A matrix of one installed suite: its cases and the installed implementations of its protocol."""
+    protocol = plugin.cls.protocol  # type: ignore[attr-defined]
+    speakers = [iut.name for iut in iuts if _speaks(iut, protocol)]
+    try:
+        cases = list(plugin.cls().cases())
+    except Exception:  # a broken suite still gets a schema, without its case names
+        cases = []
+    names = {"type": "array", "items": {"enum": speakers}, "minItems": 1, "uniqueItems": True}
+    case_names: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}
+    if cases:
+        case_names["items"] = {"enum": cases}
+    return _described(
+        plugin,
+        {
+            "type": "object",
+            "properties": {
+                "tester": {"const": plugin.name},
+                "servers": names,
+                "clients": names,
+                "cases": case_names,
+                "options": options,
+            },
+            "required": ["tester", "servers", "clients"],
+            "additionalProperties": False,
+        },
+    )
+
+
+def _speaks(plugin: _Plugin, protocol: str) -> bool:
+    manifest = manifest_of(plugin.cls)
+    # An implementation that declares no protocol is not refused by the loader either.
+    return manifest is None or not manifest.supported_protocols or protocol in manifest.supported_protocols
 
 
 def _one_of(variants: list[dict[str, Any]], default: Any = None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ GROUPS = {kind: f"panther.{kind}" for kind in KINDS}
 #: Comma-separated plugin names (``name`` or ``kind:name``) to turn off.
 DISABLE_ENV_VAR = "PANTHER_DISABLE_PLUGINS"
 
-# Kinds whose classes are service managers: they must say who they are.
+# Kinds whose classes are service managers (or, for testers, test-case suites): they must say who they are.
 _SERVICE_KINDS = ("iut", "tester")
 
 
@@ -211,13 +211,29 @@ def _import_and_check(entry: PluginEntry) -> type:
     return plugin
 
 
+def _check_suite(entry: PluginEntry, plugin: type) -> None:
+    """A test-case suite says which protocol its matrix speaks, under the name it is installed as."""
+    protocol = getattr(plugin, "protocol", None)
+    if not isinstance(protocol, str) or not protocol:
+        raise PluginLoadError(entry, f"{plugin.__qualname__} sets no `protocol` (the protocol its IUTs must speak)")
+    name = getattr(plugin, "name", entry.name)
+    if name != entry.name:
+        raise PluginLoadError(
+            entry, f"{plugin.__qualname__}.name is {name!r}, but the entry point registers it as {entry.name!r}"
+        )
+
+
 def _check_manifest(entry: PluginEntry, plugin: type) -> None:
     manifest = manifest_of(plugin)
     if entry.kind in _SERVICE_KINDS:
         from panther.services.manager import BaseServiceManager
+        from panther.suites import TestSuite
 
-        if not issubclass(plugin, BaseServiceManager):
-            raise PluginLoadError(entry, f"{plugin.__qualname__} is not a subclass of panther.BaseServiceManager")
+        if entry.kind == "tester" and issubclass(plugin, TestSuite):
+            _check_suite(entry, plugin)
+        elif not issubclass(plugin, BaseServiceManager):
+            bases = "panther.BaseServiceManager" + (" or panther.TestSuite" if entry.kind == "tester" else "")
+            raise PluginLoadError(entry, f"{plugin.__qualname__} is not a subclass of {bases}")
         if manifest is None:
             raise PluginLoadError(
                 entry,

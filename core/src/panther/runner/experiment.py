@@ -78,7 +78,8 @@ def _test_dirs(output_dir: Path, tests: list[ResolvedTest]) -> dict[int, Path]:
     folders: dict[int, Path] = {}
     used: set[str] = set()
     for test in tests:
-        name = folder_name(test.name)
+        # A matrix cell's folder is nested: <group>/<case>/<server>/<client>.
+        name = "/".join(map(folder_name, test.name.split("/"))) if test.matrix else folder_name(test.name)
         if name in used:
             name = f"{name}-{test.index}"
         used.add(name)

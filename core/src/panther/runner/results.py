@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from panther.config.resolved import CellCoordinates
 from panther.services.outcome import Check
 
 #: Verdicts from worst to best.
@@ -61,6 +62,10 @@ class TestResult(msgspec.Struct, kw_only=True):
     services: list[ServiceResult] = []
     # Phase name -> seconds.
     phases: dict[str, float] = {}
+    # Where the test sits in its matrix, when it is a matrix cell.
+    matrix: CellCoordinates | None = None
+    # Numbers measured from the evidence (``goodput_mbps``: 94.2).
+    measurements: dict[str, float] = {}
 
     @property
     def label(self) -> str:

@@ -40,6 +40,7 @@ from panther.protocols import BaseProtocol, TestContext
 from panther.runner.cancellation import Cancellation
 from panther.runner.ordering import StartOrderError, start_order
 from panther.runner.results import ServiceResult, TestResult, reason_of, verdict_of
+from panther.runner.suite_hooks import SuiteRun
 from panther.services.context import ServiceContext
 from panther.services.manager import BaseServiceManager, ServiceManagerError, UnsupportedFeatureError
 from panther.services.outcome import Check, ServiceOutcome
@@ -126,6 +127,7 @@ class TestExecution:
         self.services: dict[str, _Service] = {}
         self.order: list[str] = []
         self.protocols: list[BaseProtocol] = []
+        self.suite: SuiteRun | None = None
         self.test_context: TestContext | None = None
         self.phases: dict[str, float] = {}
         self.deadline = float("inf")
@@ -178,6 +180,8 @@ class TestExecution:
             checks=checks,
             services=[self._service_result(service) for service in self.services.values()],
             phases=dict(self.phases),
+            matrix=self.test.matrix.coordinates if self.test.matrix is not None else None,
+            measurements=dict(self.test_context.measurements) if self.test_context is not None else {},
         )
 
     @contextmanager
@@ -230,6 +234,11 @@ class TestExecution:
         self.protocols = [protocol_class() for protocol_class in protocol_classes]
         for protocol in self.protocols:
             self._plugin_call(f"protocol {protocol.name}", lambda p=protocol: p.prepare_test(self.test_context))
+        if test.matrix is not None:
+            cell = test.matrix
+            self.suite = self._plugin_call(
+                f"tester {cell.axes.tester}", lambda: SuiteRun.start(cell, self.test_context)
+            )
 
         wrappers = [self._execution_environment(cls, options) for cls, options in test.execution_environments]
         for name in self.order:
@@ -458,6 +467,11 @@ class TestExecution:
                     checks += protocol.evaluate_test(self.test_context, outcomes)
                 except Exception as exc:
                     checks.append(self._harness_error(f"protocol {protocol.name} evaluate_test", exc))
+            if self.suite is not None:
+                try:
+                    checks += self.suite.evaluate(self.test_context, outcomes)
+                except Exception as exc:
+                    checks.append(self._harness_error(f"{self.suite.who} evaluate_test", exc))
         return checks
 
     def _not_started(self) -> list[Check]:

@@ -3,7 +3,8 @@
 ``python -m panther_test_demo_plugins.echo server|client --host H --port P ...``
 
 The server echoes every line (TCP) or datagram (UDP) back and appends it to
-``received.log`` in its working folder. The client sends ``--lines`` lines made from
+``received.log`` in its working folder (``--max-line N``: only its first N bytes, the
+limit of a flawed server). The client sends ``--lines`` lines made from
 ``--message``, checks each answer, logs to ``client.log`` and exits 0 when every echo
 matched, 1 otherwise. ``--behaviour`` makes either side a faulty implementation.
 """
@@ -37,23 +38,34 @@ def _spawn_orphan() -> None:
         _forever()
 
 
+#: A server keeps at most this many bytes of a line (0: all of it); see ``--max-line``.
+_max_line = 0
+
+
+def _limited(line: bytes) -> bytes:
+    line = line.rstrip(b"\n")
+    return line[:_max_line] if _max_line else line
+
+
 def _record(line: bytes) -> None:
     with _received_lock, open("received.log", "ab") as log:
-        log.write(line.rstrip(b"\n") + b"\n")
+        log.write(line + b"\n")
 
 
 class _TcpEcho(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         for line in self.rfile:
-            _record(line)
-            self.wfile.write(line)
+            kept = _limited(line)
+            _record(kept)
+            self.wfile.write(kept + b"\n")
 
 
 class _UdpEcho(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data, sock = self.request
-        _record(data)
-        sock.sendto(data, self.client_address)
+        kept = _limited(data)
+        _record(kept)
+        sock.sendto(kept, self.client_address)
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -134,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--message", default="hello")
     parser.add_argument("--lines", type=int, default=3)
     parser.add_argument("--spawn-orphan", action="store_true")
+    parser.add_argument("--max-line", type=int, default=0, help="server: keep only this many bytes of a line")
     # Unknown arguments (extra_args) are accepted: argv_echo exists to show them.
     arguments, _ = parser.parse_known_args(argv)
 
@@ -141,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         Path("argv.received.json").write_text(json.dumps(sys.argv[1:] if argv is None else argv))
     if arguments.spawn_orphan:
         _spawn_orphan()
+    global _max_line
+    _max_line = arguments.max_line
     if arguments.behaviour == "crash":
         print("crashing as configured", file=sys.stderr)
         return EXIT_CRASH

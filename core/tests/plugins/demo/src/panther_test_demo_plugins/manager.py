@@ -1,11 +1,11 @@
-"""The ``demo_echo`` service manager and its configuration."""
+"""The ``demo_echo`` and ``demo_echo_tcp`` service managers and their configuration."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any, Literal
 
-from panther import BaseServiceManager, ImplementationConfig, register_plugin
+from panther import BaseServiceManager, ImplementationConfig, UnsupportedFeatureError, register_plugin
 
 Behaviour = Literal["normal", "crash", "hang", "never_ready", "unsupported", "argv_echo"]
 
@@ -60,3 +60,27 @@ class DemoEchoServiceManager(BaseServiceManager):
             "--message", str(kwargs["message"]),
             "--lines", str(kwargs.get("lines", 3)),
         ]  # fmt: skip
+
+
+@register_plugin(
+    plugin_type="iut",
+    name="demo_echo_tcp",
+    version="0.1.0",
+    description="A more limited echo: TCP only, and its server keeps 64 bytes of a line",
+    supported_protocols=["demo"],
+)
+class DemoEchoTcpServiceManager(DemoEchoServiceManager):
+    """A second implementation of the demo protocol, so that a matrix has cells that differ."""
+
+    MAX_LINE = 64
+
+    def _get_implementation_name(self) -> str:
+        return "demo_echo_tcp"
+
+    def _common_args(self, subcommand: str, **kwargs: Any) -> list[str]:
+        if kwargs.get("transport", "tcp") != "tcp":
+            raise UnsupportedFeatureError(f"demo_echo_tcp speaks TCP only, not {kwargs['transport']}")
+        return super()._common_args(subcommand, **kwargs)
+
+    def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        return [*super()._get_server_specific_args(**kwargs), "--max-line", str(self.MAX_LINE)]
