@@ -6,7 +6,7 @@ from pathlib import Path
 
 from panther_base_quic.option_table import table_disagreements
 from panther_iut_quiche import QuicheConfig, QuicheServiceManager
-from panther_iut_quiche.options import FEATURES, OPTIONS
+from panther_iut_quiche.options import FEATURES, OPTIONS, TEST_CASES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -24,4 +24,4 @@ def test_supported_features_come_from_the_feature_table() -> None:
 
 
 def test_the_tables_the_schema_and_the_readme_agree() -> None:
-    assert table_disagreements(QuicheConfig, OPTIONS, FEATURES, README) == []
+    assert table_disagreements(QuicheConfig, OPTIONS, FEATURES, README, TEST_CASES) == []

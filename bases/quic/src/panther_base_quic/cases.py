@@ -33,7 +33,7 @@ MIB = 1024 * KIB
 CHACHA20_SUITE = "CHACHA20_POLY1305_SHA256"
 #: The most bidirectional streams a server may allow at once in the ``multiplexing``
 #: case; fewer than the files requested, so the client must wait for MAX_STREAMS.
-MULTIPLEXING_STREAM_LIMIT = 50
+MULTIPLEXING_STREAM_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ QUIC_TEST_CASES: Mapping[str, QuicTestCase] = _cases(
     ),
     QuicTestCase(
         "multiplexing",
-        "Hundreds of small files over one connection; the server allows fewer streams at once "
+        "A thousand small files over one connection; the server allows fewer streams at once "
         "than the client requests, so the client must wait for more.",
-        Files(count=200, size=32),
+        Files(count=1000, size=32),
         actions={"server": f"allow at most {MULTIPLEXING_STREAM_LIMIT} concurrent bidirectional streams"},
     ),
     QuicTestCase(

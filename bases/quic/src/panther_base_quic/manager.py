@@ -93,7 +93,11 @@ class BaseQUICServiceManager(BaseServiceManager):
             kwargs["quic_version_wire"] = quic_version_wire(kwargs["quic_version"])
         arguments = {**self.run_arguments(role), **kwargs}
         applied = self._applied_case(role, arguments)
-        if applied is None or applied.client_runs == 1:
+        if applied is None:
+            return super().generate_run_argv(role=role, **kwargs)
+        # The case's arguments win, whether the case came from the test or the caller.
+        kwargs = {**kwargs, **applied.arguments}
+        if applied.client_runs == 1:
             return super().generate_run_argv(role=role, **kwargs)
         return self._reconnecting_argv(role, list(arguments.get("urls") or []), kwargs)
 

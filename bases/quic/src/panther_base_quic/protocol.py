@@ -25,7 +25,7 @@ from panther_base_quic.cases import TestCaseName, quic_test_case
 from panther_base_quic.certificates import CertificateSet, make_certificates
 from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
 from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
-from panther_base_quic.transfer import TransferFile, check_download, transfer_plan, write_files
+from panther_base_quic.transfer import TransferFile, check_downloads, transfer_plan, write_files
 from panther_base_quic.versions import DEFAULT_VERSION, QUIC_VERSIONS, quic_version_wire, version_names
 
 DEFAULT_TRANSFER = [1024, 65536, 1048576, 5242880]
@@ -93,10 +93,10 @@ class QUICProtocol(BaseProtocol):
     # ------------------------------------------------------------------ preparation
     def prepare_test(self, test: TestContext) -> None:
         services = self._quic_services(test)
-        plan = self._transfer_plan(test, services)
-        generated = self._generated_certificates(test, services)
         case_name = self._test_case(test, services)
         case = quic_test_case(case_name) if case_name else None
+        plan = self._transfer_plan(test, services)
+        generated = self._generated_certificates(test, services)
         for service in services:
             config = test.protocol_configs[service.name]
             version = _config_value(config, "version") or (case.version if case else DEFAULT_VERSION)
@@ -225,7 +225,7 @@ class QUICProtocol(BaseProtocol):
         for service in judged:
             if service.role == "client":
                 downloads = service.host_output_dir / "downloads"
-                checks.extend(check_download(service.name, item, downloads) for item in plan)
+                checks.extend(check_downloads(service.name, plan, downloads))
         for service in judged:
             checks.extend(self._handshake_checks(test, service))
         return checks

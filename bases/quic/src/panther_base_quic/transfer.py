@@ -109,3 +109,28 @@ def check_download(service: str, item: TransferFile, download_dir: Path) -> Chec
             evidence=[str(path)],
         )
     return Check(name=name, status="passed", reason=f"{item.size} bytes, identical", evidence=[str(path)])
+
+
+#: Above this many files, the files that arrived whole are reported in one check.
+ONE_CHECK_PER_FILE_UP_TO = 10
+
+
+def check_downloads(service: str, plan: list[TransferFile], download_dir: Path) -> list[Check]:
+    """Did every file of ``plan`` arrive byte for byte? One check per file for a few
+    files; for many (a thousand in the ``multiplexing`` case), one check per file that
+    did not arrive whole and one for all those that did."""
+    checks = [check_download(service, item, download_dir) for item in plan]
+    if len(plan) <= ONE_CHECK_PER_FILE_UP_TO:
+        return checks
+    wrong = [check for check in checks if check.status != "passed"]
+    whole = len(checks) - len(wrong)
+    total = sum(item.size for item in plan)
+    summary = Check(
+        name=f"{service} received {len(plan)} files",
+        status="failed" if wrong else "passed",
+        reason=(
+            f"{len(wrong)} of {len(plan)} files did not arrive whole" if wrong else f"{whole} files, {total} bytes, identical"
+        ),
+        evidence=[str(download_dir)],
+    )
+    return [summary, *wrong]

@@ -72,6 +72,8 @@ def server_args(kwargs: dict[str, Any]) -> list[str]:
     args += ["--key", str(key_file)]
     if kwargs.get("www_dir"):
         args += ["--root", str(kwargs["www_dir"])]
+    if kwargs.get("max_streams_bidi") is not None:
+        args += ["--max-streams-bidi", str(int(kwargs["max_streams_bidi"]))]
     args += common_args(kwargs)
     if not kwargs.get("retry"):
         args.append("--no-retry")
@@ -96,8 +98,9 @@ def _urls(kwargs: dict[str, Any]) -> list[str]:
 
 def client_args(kwargs: dict[str, Any]) -> list[str]:
     """``quiche-client``: options, then the URLs to fetch."""
-    if kwargs.get("retry"):
-        raise ServiceManagerError(f"{NAME}: retry is a server option; this service is a client")
+    for key in ("retry", "max_streams_bidi"):
+        if kwargs.get(key):
+            raise ServiceManagerError(f"{NAME}: {key} is a server option; this service is a client")
     if kwargs.get("early_data") and not kwargs.get("session_file"):
         raise ServiceManagerError(
             f"{NAME}: early_data needs session_file (the TLS session of an earlier connection to resume)"

@@ -37,5 +37,7 @@ class QuicheConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     early_data: bool = False
     # Server: answer new connections with a Retry packet first.
     retry: bool = False
+    # Server: bidirectional streams a client may open at once (None: quiche's 100).
+    max_streams_bidi: int | None = None
     # Docker image: the upstream tag or commit to build.
     quiche_ref: str = QUICHE_TAG

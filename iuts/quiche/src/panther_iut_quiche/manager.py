@@ -23,7 +23,7 @@ from panther_iut_quiche import commands
 from panther_iut_quiche.__about__ import __version__
 from panther_iut_quiche.config_schema import QuicheConfig
 from panther_iut_quiche.dockerfile import BINARIES, dockerfile
-from panther_iut_quiche.options import FEATURES
+from panther_iut_quiche.options import FEATURES, TEST_CASES
 
 SERVER_BINARY, CLIENT_BINARY = BINARIES
 BINARY_DIR_VARIABLE = "PANTHER_QUICHE_DIR"
@@ -49,6 +49,7 @@ class QuicheServiceManager(RustQUICServiceManager):
 
     config_class: ClassVar[type[QuicheConfig]] = QuicheConfig
     config: QuicheConfig
+    test_cases = TEST_CASES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,12 +5,18 @@ argument with the option (or environment variable) it becomes for a server and f
 a client (``None``: the key has no meaning in that role). ``FEATURES`` lists the
 QUIC features of the IUT development guide with whether this plugin can drive them
 and how; ``get_supported_features()`` is derived from it, and the README shows both.
+``TEST_CASES`` says how quiche's apps do each QUIC test case (panther_base_quic.cases).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import PurePosixPath
 from types import MappingProxyType
+from typing import Any
 
+from panther_base_quic.case_support import CaseSupport, case_table
+from panther_base_quic.cases import MULTIPLEXING_STREAM_LIMIT, QuicTestCase
 from panther_base_quic.option_table import Feature, Option
 
 OPTIONS: tuple[Option, ...] = (
@@ -29,6 +35,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("session_file", "implementation", None, "--session-file FILE"),
     Option("early_data", "implementation", "--early-data", "--early-data", "a client needs session_file"),
     Option("retry", "implementation", "--no-retry unless true", None, "quiche-server sends Retry unless told not to"),
+    Option("max_streams_bidi", "implementation", "--max-streams-bidi N", None, "default: quiche's 100"),
     Option("quiche_ref", "implementation", None, None, "Docker image: the quiche tag or commit to build"),
     Option("binary_path", "implementation", None, None, "quiche-server or quiche-client, or their folder"),
     Option("extra_args", "implementation", "appended", "appended"),
@@ -40,6 +47,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("verify_peer", "protocol", None, "--no-verify when false"),
     Option("qlog_dir", "protocol", "QLOGDIR", "QLOGDIR"),
     Option("keylog_file", "protocol", "SSLKEYLOGFILE", "SSLKEYLOGFILE"),
+    Option("test_case", "protocol", None, None, "applied through the case table (TEST_CASES)"),
 )
 
 
@@ -68,3 +76,28 @@ FEATURES = MappingProxyType(
 SUPPORTED_VERSIONS = frozenset({0x00000001})
 # ALPN -> --http-version (quiche apps' alpns::HTTP_09 and HTTP_3).
 HTTP_VERSIONS = MappingProxyType({"hq-interop": "HTTP/0.9", "http/0.9": "HTTP/0.9", "h3": "HTTP/3"})
+
+
+def _session_file(case: QuicTestCase, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The TLS session both runs of the client share: the second resumes (and sends 0-RTT) from it."""
+    session = str(PurePosixPath(str(arguments["output_dir"])) / "quiche-session.bin")
+    return {"session_file": session, "early_data": case.name == "zerortt"}
+
+
+TEST_CASES = case_table(
+    multiplexing=CaseSupport(
+        "quiche-server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}
+    ),
+    chacha20=CaseSupport.unsupported("quiche's apps have no option to choose TLS cipher suites"),
+    retry=CaseSupport("quiche-server without --no-retry", server={"retry": True}),
+    resumption=CaseSupport(
+        "quiche-client runs twice, sharing --session-file", client=_session_file, client_runs=2
+    ),
+    zerortt=CaseSupport(
+        "quiche-client runs twice, sharing --session-file, with --early-data; quiche-server --early-data",
+        server={"early_data": True},
+        client=_session_file,
+        client_runs=2,
+    ),
+    keyupdate=CaseSupport.unsupported("quiche's apps have no option to update the keys"),
+)
