@@ -204,7 +204,7 @@ def test_run_exit_codes_follow_the_verdicts(tmp_path: Path) -> None:
     experiment = str(demo_experiment(tmp_path))
     passed = panther("run", "--quiet", "--filter", "echo", "--output-dir", str(tmp_path / "out"), experiment)
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert_user_error(panther("run", "--filter", "nope", experiment), "no test named 'nope'")
+    assert_user_error(panther("run", "--filter", "nope", experiment), "--filter 'nope' matches no test")
 
     crashing = tmp_path / "crash"
     crashing.mkdir()

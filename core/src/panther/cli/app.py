@@ -26,6 +26,7 @@ from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
+    from panther.reports.document import RunDocument
 
 EXIT_USAGE = 2
 
@@ -68,11 +69,12 @@ def _user_errors() -> Iterator[None]:
     from panther.config.errors import ConfigError
     from panther.docker_engine import DockerBuildError, DockerUnavailableError
     from panther.plugins.registry import PluginError
+    from panther.reports import MergeError
     from panther.scaffold.errors import ScaffoldError
 
     try:
         yield
-    except (ConfigError, PluginError, ScaffoldError, DockerBuildError, DockerUnavailableError) as error:
+    except (ConfigError, PluginError, ScaffoldError, DockerBuildError, DockerUnavailableError, MergeError) as error:
         fail(str(error))
 
 
@@ -115,7 +117,21 @@ def run(
     ] = None,
     test_filter: Annotated[
         list[str] | None,
-        typer.Option("--filter", "-k", metavar="NAME", help="Run only the tests with this name (repeatable)."),
+        typer.Option(
+            "--filter",
+            "-k",
+            metavar="PATTERN",
+            help="Run only the tests this name or shell-style pattern selects (repeatable): "
+            "'interop/retry/*', or a matrix's name for all its cells.",
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Run only shard K of N of the selected tests (merge the shards' outputs with 'panther merge').",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Verbose logging.")] = False,
     enable_metrics: Annotated[bool, typer.Option("--enable-metrics", help="Collect metrics.")] = False,
@@ -125,7 +141,9 @@ def run(
     with _user_errors():
         from panther.config.loader import load_experiment
         from panther.runner.experiment import run_experiment
+        from panther.runner.selection import Shard
 
+        share = Shard.parse(shard) if shard is not None else None
         registry = _registry(ctx)
         experiment = load_experiment(file, registry)
         result = run_experiment(
@@ -134,25 +152,80 @@ def run(
             jobs=jobs,
             output_root=output_dir,
             test_filter=test_filter or None,
+            shard=share,
             debug=debug,
             enable_metrics=enable_metrics,
             console=not quiet,
         )
+    if not quiet and result.document is not None:
+        _print_matrices(result.document, result.output_dir)
     raise typer.Exit(result.exit_code)
+
+
+def _print_matrices(document: RunDocument, output_dir: Path) -> None:
+    from panther.reports.terminal import print_matrices
+    from panther.reports.writer import matrix_tables
+
+    tables = matrix_tables(document)
+    if tables:
+        print_matrices(tables)
+        typer.echo(f"report: {output_dir / 'report.html'}")
+
+
+@app.command()
+def merge(
+    folders: Annotated[
+        list[Path], typer.Argument(help="Outputs of runs of one experiment (run folders, or folders holding them).")
+    ],
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", "-o", help="Folder for the merged reports (default: outputs/<experiment>-merged-<time>)."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report is.")] = False,
+) -> None:
+    """Merge the outputs of an experiment's shards into one report: exit code 0 when every test passed."""
+    with _user_errors():
+        from panther.reports.merge import merge_into, merge_note
+        from panther.reports.writer import write_reports
+
+        document, target = merge_into(folders, output_dir)
+        document = write_reports(document, target, note=merge_note(document))
+    if not quiet:
+        _print_matrices(document, target)
+    typer.echo(
+        f"merged {len(document.merged_from)} output(s), {len(document.tests)} test run(s): {target / 'summary.md'}"
+    )
+    raise typer.Exit(document.exit_code)
 
 
 @app.command()
 def validate(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Experiment YAML file.")],
+    list_tests: Annotated[
+        bool, typer.Option("--list", help="Print the name of every test, each matrix expanded, one a line.")
+    ] = False,
 ) -> None:
     """Check an experiment file and the plugins it names, without running it."""
     with _user_errors():
         from panther.config.loader import load_experiment
 
         experiment = load_experiment(file, _registry(ctx))
-    names = ", ".join(test.name for test in experiment.tests)
-    typer.echo(f"{file}: valid ({len(experiment.tests)} test(s): {names})")
+    if list_tests:
+        for test in experiment.tests:
+            typer.echo(test.name)
+        return
+    matrices = {axes.group: axes for axes in experiment.matrices}
+    parts = [test.name for test in experiment.tests if test.matrix is None]
+    for group, axes in matrices.items():
+        cells = sum(1 for test in experiment.tests if test.matrix is not None and test.matrix.axes is axes)
+        parts.append(
+            f"{group}: {len(axes.servers)} server(s) x {len(axes.clients)} client(s) x {len(axes.cases)} case(s)"
+            f" = {cells} test(s) of {axes.tester}"
+        )
+    typer.echo(f"{file}: valid ({len(experiment.tests)} test(s): {', '.join(parts)})")
 
 
 @app.command()

@@ -23,10 +23,11 @@ from panther.observers.console import console_progress
 from panther.observers.debug_log import DebugLog
 from panther.observers.event_log import EventLog
 from panther.observers.metrics import MetricsCollector
+from panther.reports.document import RunDocument, run_document
+from panther.reports.writer import write_reports
 from panther.runner.cancellation import Cancellation
-from panther.runner.junit import write_junit
 from panther.runner.results import TestResult
-from panther.runner.summary import render_summary
+from panther.runner.selection import Shard, select_tests
 from panther.runner.test_case import TestExecution
 
 
@@ -38,6 +39,8 @@ class ExperimentResult:
     run_id: str
     results: list[TestResult] = field(default_factory=list)
     interrupted: bool = False
+    #: What the reports were written from (results.json).
+    document: RunDocument | None = None
 
     @property
     def verdicts(self) -> dict[str, int]:
@@ -56,21 +59,6 @@ def create_output_dir(root: Path, experiment: str) -> Path:
         except FileExistsError:
             number += 1
             candidate = root / f"{stem}-{number}"
-
-
-def select_tests(experiment: ResolvedExperiment, names: list[str] | None) -> list[ResolvedTest]:
-    if not names:
-        return list(experiment.tests)
-    known = [test.name for test in experiment.tests]
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ConfigError(
-            message=f"no test named {', '.join(map(repr, unknown))} in this experiment",
-            file=experiment.source,
-            expected="one of " + ", ".join(map(repr, known)),
-            found=", ".join(unknown),
-        )
-    return [test for test in experiment.tests if test.name in names]
 
 
 def _test_dirs(output_dir: Path, tests: list[ResolvedTest]) -> dict[int, Path]:
@@ -117,14 +105,16 @@ def run_experiment(
     jobs: int = 1,
     output_root: Path | None = None,
     test_filter: list[str] | None = None,
+    shard: Shard | None = None,
     debug: bool = False,
     enable_metrics: bool = False,
     console: bool = True,
 ) -> ExperimentResult:
-    """Run every selected test (each iteration) and write the reports."""
+    """Run every selected test (each iteration) of this shard, and write the reports."""
     if jobs < 1:
         raise ConfigError(message="--jobs must be at least 1", expected="an integer >= 1", found=str(jobs))
-    tests = select_tests(experiment, test_filter)
+    planned = select_tests(experiment, test_filter)
+    tests = shard.take(planned) if shard is not None else planned
     settings = experiment.config
     # Absolute: every service runs in its own folder, so a relative path given to
     # it would point somewhere else.
@@ -207,30 +197,13 @@ def run_experiment(
             observer.close()
 
     note = f"The run was {cancellation.reason}." if cancellation.cancelled else ""
+    if shard is not None:
+        note = f"Shard {shard}: {len(tests)} of the {len(planned)} selected test(s). {note}".strip()
     result = ExperimentResult(
         exit_code=exit_code, output_dir=output_dir, run_id=run_id, results=results, interrupted=cancellation.cancelled
     )
-    _write_reports(result, experiment.name, duration, metrics, note)
-    return result
-
-
-def _write_reports(
-    result: ExperimentResult, experiment: str, duration: float, metrics: MetricsCollector | None, note: str
-) -> None:
-    output_dir = result.output_dir
-    document = {
-        "experiment": experiment,
-        "run_id": result.run_id,
-        "output_dir": str(output_dir),
-        "exit_code": result.exit_code,
-        "interrupted": result.interrupted,
-        "duration": duration,
-        "verdicts": result.verdicts,
-        "tests": result.results,
-    }
-    (output_dir / "results.json").write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=2))
-    write_junit(output_dir / "junit.xml", experiment, result.results)
-    summary = render_summary(
-        experiment, output_dir, result.results, duration, list(metrics.tests.values()) if metrics else None, note
+    document = run_document(experiment, result, duration, planned=[test.name for test in planned], shard=shard)
+    result.document = write_reports(
+        document, output_dir, metrics=list(metrics.tests.values()) if metrics else None, note=note
     )
-    (output_dir / "summary.md").write_text(summary)
+    return result
