@@ -31,7 +31,7 @@ class MissingEvidence(Exception):
 def path_folder(test: TestContext) -> Path:
     """Where the network environment recorded the test's path."""
     recorded = getattr(test, "network_path", None)
-    return Path(recorded) if recorded is not None else test.output_dir / PATH_FOLDER
+    return Path(recorded.folder) if recorded is not None else test.output_dir / PATH_FOLDER
 
 
 @dataclass
