@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from panther_base_quic.capture_slice import ShortHeaders, Sighting, slice_capture
 
 #: Field name in tshark -> attribute of the line it fills.
 FIELDS: dict[str, str] = {
@@ -134,6 +138,10 @@ class Capture:
     datagrams: list[Datagram]
     # The address:port the first Initial went to: the server, seen from this capture.
     server: str | None
+    # UDP datagrams of each IP version in the whole file (read or not).
+    ip_versions: Counter[int] = field(default_factory=Counter)
+    # Every UDP datagram of the file, undissected (empty when the file was read whole).
+    timeline: list[Sighting] = field(default_factory=list)
 
     def sent_by_server(self) -> list[Datagram]:
         return [datagram for datagram in self.datagrams if datagram.source == self.server]
@@ -160,9 +168,15 @@ class Capture:
 
 
 # ---------------------------------------------------------------------- reading
-def tshark_argv(pcap: Path, keylog: Path | None, tshark: str = "tshark") -> list[str]:
-    """The one tshark command that reads ``pcap``: QUIC datagrams only, the fields above."""
+def tshark_argv(pcap: Path, keylog: Path | None, tshark: str = "tshark", quic_ports: Iterable[int] = ()) -> list[str]:
+    """The one tshark command that reads ``pcap``: QUIC datagrams only, the fields above.
+
+    Datagrams to or from ``quic_ports`` are QUIC whatever they look like: tshark's
+    guess by port number may otherwise hand them to another dissector.
+    """
     argv = [tshark, "-n", "-r", str(pcap), "--disable-protocol", "http3"]
+    for port in sorted(set(quic_ports)):
+        argv += ["-d", f"udp.port=={int(port)},quic"]
     if keylog is not None:
         argv += ["-o", f"tls.keylog_file:{keylog}"]
     # A datagram quoted in an ICMP error is not one the endpoints exchanged.
@@ -172,24 +186,44 @@ def tshark_argv(pcap: Path, keylog: Path | None, tshark: str = "tshark") -> list
     return argv
 
 
-def read_capture(pcap: Path, keylog: Path | None = None, *, tshark: str = "tshark") -> Capture:
-    """Every QUIC datagram of ``pcap``, decrypted with ``keylog`` when given."""
+def read_capture(
+    pcap: Path,
+    keylog: Path | None = None,
+    *,
+    tshark: str = "tshark",
+    quic_ports: Iterable[int] = (),
+    short_headers: ShortHeaders = "all",
+) -> Capture:
+    """The QUIC datagrams of ``pcap``, decrypted with ``keylog`` when given.
+
+    ``short_headers`` says which datagrams holding only 1-RTT packets are read: all,
+    none, or the last N (every datagram with a long-header packet is always read);
+    see :mod:`panther_base_quic.capture_slice`. Datagram numbers are those of ``pcap``.
+    """
     program = shutil.which(tshark)
     if program is None:
         raise CaptureError(f"{tshark} was not found: install Wireshark's tshark (Debian package 'tshark')")
     if not pcap.is_file():
         raise CaptureError(f"no capture at {pcap}")
-    done = subprocess.run(
-        tshark_argv(pcap, keylog if keylog is not None and keylog.is_file() else None, program),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    keys = keylog if keylog is not None and keylog.is_file() else None
+    with tempfile.TemporaryDirectory(prefix="panther-capture-") as scratch:
+        sliced = slice_capture(pcap, Path(scratch) / "slice.pcap", short_headers) if short_headers != "all" else None
+        target = Path(scratch) / "slice.pcap" if sliced is not None else pcap
+        done = subprocess.run(
+            tshark_argv(target, keys, program, quic_ports), capture_output=True, text=True, check=False
+        )
     if done.returncode != 0:
         problem = " ".join(line for line in done.stderr.splitlines() if "Running as user" not in line)
         raise CaptureError(f"tshark could not read {pcap} (exit {done.returncode}): {problem.strip()}")
     datagrams = list(parse_fields(done.stdout))
-    return Capture(path=pcap, keylog=keylog, datagrams=datagrams, server=_server_of(datagrams))
+    capture = Capture(path=pcap, keylog=keylog, datagrams=datagrams, server=_server_of(datagrams))
+    if sliced is None:
+        capture.ip_versions = Counter(datagram.ip_version for datagram in datagrams)
+        return capture
+    for datagram in datagrams:
+        datagram.number = sliced.numbers[datagram.number - 1]
+    capture.ip_versions, capture.timeline = sliced.ip_versions, sliced.timeline
+    return capture
 
 
 def _server_of(datagrams: list[Datagram]) -> str | None:

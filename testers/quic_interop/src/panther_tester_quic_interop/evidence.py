@@ -19,6 +19,7 @@ from pathlib import Path
 
 from panther.protocols import TestContext
 from panther_base_quic.capture import Capture, CaptureError, Datagram, combined_keylog, read_capture
+from panther_base_quic.capture_slice import ShortHeaders
 
 PATH_FOLDER = "path"
 KEYLOG = "keys.log"
@@ -34,6 +35,13 @@ def path_folder(test: TestContext) -> Path:
     return Path(recorded.folder) if recorded is not None else test.output_dir / PATH_FOLDER
 
 
+def path_ports(test: TestContext) -> list[int]:
+    """The UDP ports of the path's legs: what reaches them is QUIC."""
+    recorded = getattr(test, "network_path", None)
+    routes = getattr(recorded, "routes", ()) if recorded is not None else ()
+    return [port for route in routes for port in (route.relay[1], route.target[1])]
+
+
 @dataclass
 class Wire:
     """The test's captures, read on first use."""
@@ -42,20 +50,29 @@ class Wire:
     keylog: Path | None
     # Also read the client's leg (the path may lose what the client sent).
     both_legs: bool = False
+    ports: list[int] = field(default_factory=list)
+    # Which datagrams holding only 1-RTT packets the checks read (see capture_slice).
+    short_headers: ShortHeaders = "all"
     _errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, test: TestContext, *, both_legs: bool = False) -> Wire:
+    def of(cls, test: TestContext, *, both_legs: bool = False, short_headers: ShortHeaders = "all") -> Wire:
         keylogs = [Path(service.host_output_dir) / KEYLOG for service in test.services.values()]
         keylog = combined_keylog(keylogs, test.output_dir / KEYLOG)
-        return cls(folder=path_folder(test), keylog=keylog, both_legs=both_legs)
+        return cls(
+            folder=path_folder(test),
+            keylog=keylog,
+            both_legs=both_legs,
+            ports=path_ports(test),
+            short_headers=short_headers,
+        )
 
     def _leg(self, name: str) -> Capture:
         pcap = self.folder / f"{name}.pcap"
         if name in self._errors:
             raise MissingEvidence(self._errors[name])
         try:
-            return read_capture(pcap, self.keylog)
+            return read_capture(pcap, self.keylog, quic_ports=self.ports, short_headers=self.short_headers)
         except CaptureError as error:
             reason = str(error)
             if not pcap.exists():

@@ -1,11 +1,13 @@
 """The ``goodput`` measurement, read from the wire.
 
-Goodput is the files' bytes over the time the connection took to deliver them:
-from the client's first Initial packet to the last server datagram that carried
-stream data, both as the capture timed them. Reading it from the capture leaves
-out what a client's own clock would add (its start-up, its closing), and needs no
-trust in the client. One figure per iteration; the reports show the mean and the
-standard deviation over the cell's iterations.
+Goodput is the file's bytes over the time the connection took to deliver them: from
+the client's first Initial packet to the last full-size datagram the server sent
+(the last ones carrying the file; what follows is acknowledgements and the close),
+both as the capture timed them. Reading it from the capture leaves out what a
+client's own clock would add (its start-up, its closing) and needs no trust in the
+client; it needs no decryption either, so tshark dissects only the handshake. One
+figure per iteration; the reports show the mean and the standard deviation over the
+cell's iterations.
 """
 
 from __future__ import annotations
@@ -16,21 +18,18 @@ from panther_tester_quic_interop.checks import Verdict
 from panther_tester_quic_interop.evidence import MissingEvidence, Wire
 
 MEASUREMENT = "goodput_mbps"
+#: UDP payload bytes from which a server datagram counts as carrying the file.
+FULL_SIZE = 1000
 
 
 def goodput_mbps(wire: Wire, case: QuicTestCase) -> float:
-    connections = wire.connections()
-    if not connections:
-        raise MissingEvidence("no connection on the wire to time")
-    connection = connections[-1]
-    start = next(
-        (d.time for d in wire.sent_by_client() if d.connection == connection and d.has("initial")),
-        None,
-    )
-    wire.require_keys("the stream data the server sent")
-    ends = [d.time for d in wire.sent_by_server() if d.connection == connection and d.carries_stream_data]
+    capture = wire.server_leg
+    if not capture.timeline or capture.server is None:
+        raise MissingEvidence(f"the capture {capture.path} holds no timed QUIC exchange")
+    start = next((s.time for s in capture.timeline if s.long_header and s.source != capture.server), None)
+    ends = [s.time for s in capture.timeline if s.source == capture.server and s.size >= FULL_SIZE]
     if start is None or not ends:
-        raise MissingEvidence("the capture shows no stream data sent by the server (could it be decrypted?)")
+        raise MissingEvidence("the capture shows no full-size datagram sent by the server")
     seconds = max(ends) - start
     if seconds <= 0:
         raise MissingEvidence("the transfer took no measurable time on the capture's clock")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from panther_base_quic.capture_slice import ShortHeaders
+
 from panther_tester_quic_interop import checks
 from panther_tester_quic_interop.checks import WireCheck
 
@@ -49,3 +51,8 @@ CASE_CHECKS: Mapping[str, tuple[WireCheck, ...]] = MappingProxyType(
 
 #: The check a measurement case adds: its figure, or why it could not be measured.
 MEASUREMENT_CHECK = "wire: goodput"
+
+#: Which datagrams holding only 1-RTT packets a case's checks read (tshark's cost grows
+#: with each datagram it dissects): the key phases need all of them; every other check
+#: reads long-header packets only (goodput times the rest without dissecting them).
+SHORT_HEADERS: Mapping[str, ShortHeaders] = MappingProxyType({"keyupdate": "all"})

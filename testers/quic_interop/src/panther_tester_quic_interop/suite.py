@@ -26,7 +26,7 @@ from panther_base_quic.cases import QUIC_TEST_CASES, QuicTestCase, quic_test_cas
 from panther_tester_quic_interop.__about__ import __version__
 from panther_tester_quic_interop.evidence import MissingEvidence, Wire
 from panther_tester_quic_interop.goodput import MEASUREMENT, measured
-from panther_tester_quic_interop.judging import CASE_CHECKS, MEASUREMENT_CHECK
+from panther_tester_quic_interop.judging import CASE_CHECKS, MEASUREMENT_CHECK, SHORT_HEADERS
 from panther_tester_quic_interop.pairing import FeatureBook
 
 #: Seconds a cell may take, unless the experiment file says otherwise.
@@ -102,7 +102,7 @@ class QuicInteropSuite(TestSuite):
             # check saying so; judging the wire would only repeat it as failures.
             return []
         test_case = quic_test_case(case)
-        wire = Wire.of(test, both_legs=bool(test_case.path))
+        wire = Wire.of(test, both_legs=bool(test_case.path), short_headers=SHORT_HEADERS.get(case, "none"))
         checks = [check.run(wire, test_case) for check in CASE_CHECKS[case]]
         if test_case.measurement == "goodput":
             checks.append(self._goodput(wire, test_case, test))
