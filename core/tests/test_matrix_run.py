@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from panther.services.outcome import Check
@@ -87,3 +88,26 @@ def test_a_suite_that_cannot_prepare_a_case_makes_it_unsupported(tmp_path, monke
         "unsupported",
         "tester demo_cases prepare: no capture on this network environment",
     )
+
+
+def test_a_cell_the_suite_cannot_make_is_unsupported_and_starts_nothing(tmp_path, monkeypatch) -> None:
+    from panther import UnsupportedFeatureError
+
+    proposed = DemoCases.cell
+
+    def no_tcp_servers(self: DemoCases, case: str, server: str, client: str, options: Any) -> Any:
+        if server == "demo_echo_tcp":
+            raise UnsupportedFeatureError("this suite has no cell for demo_echo_tcp servers")
+        return proposed(self, case, server, client, options)
+
+    monkeypatch.setattr(DemoCases, "cell", no_tcp_servers)
+    result = run_yaml(ECHOES.format(servers="demo_echo, demo_echo_tcp", cases="tcp"), tmp_path)
+    tests = results_by_label(result)
+    assert tests["echoes/tcp/demo_echo/demo_echo"]["verdict"] == "passed"
+    refused = tests["echoes/tcp/demo_echo_tcp/demo_echo"]
+    assert (refused["verdict"], refused["reason"]) == (
+        "unsupported",
+        "tester demo_cases cell: this suite has no cell for demo_echo_tcp servers",
+    )
+    assert refused["services"] == [] and refused["matrix"]["server"] == "demo_echo_tcp"
+    assert list(Path(refused["output_dir"]).iterdir()) == []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 
-from runner_support import echo_test, run_yaml
+from runner_support import echo_test, run_yaml, service
 
 
 def _run_mixed(tmp_path):
@@ -84,3 +85,30 @@ def test_resolved_config_records_the_decoded_plugin_blocks(tmp_path):
     assert client["implementation"]["behaviour"] == "normal"  # the plugin's default, filled in
     assert client["protocol"]["transport"] == "tcp"
     assert resolved["tests"][0]["network_environment"]["readiness_timeout"] == 30.0
+
+
+def test_slow_rewrites_are_spaced_and_a_test_that_ends_meanwhile_is_written_later(tmp_path, monkeypatch):
+    """Rewriting the reports as each test ends may take at most a tenth of the run:
+    here each rewrite takes 0.3 s, so the second test's is deferred by 2.7 s, and lands
+    while the third test is still running."""
+    from panther.runner import experiment as experiment_module
+
+    real = experiment_module.write_reports
+    calls = []
+
+    def slow(document, output_dir, **options):
+        time.sleep(0.3)
+        calls.append(([test.name for test in document.tests], document.finished))
+        return real(document, output_dir, **options)
+
+    monkeypatch.setattr(experiment_module, "write_reports", slow)
+    waiting = "  - name: waits\n    steps: {wait: 5}\n    services:\n" + service("server", "server")
+    result = run_yaml("tests:\n" + echo_test("first") + echo_test("second") + waiting, tmp_path)
+
+    assert calls == [
+        (["first"], False),
+        (["first", "second"], False),  # deferred, while "waits" runs
+        (["first", "second", "waits"], True),
+    ]
+    document = json.loads((result.output_dir / "results.json").read_text())
+    assert document["finished"] is True and [test["verdict"] for test in document["tests"]] == ["passed"] * 3

@@ -7,6 +7,8 @@ import shutil
 import socket
 import struct
 import subprocess
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -57,12 +59,40 @@ def test_probe_times_out_cleanly_where_nothing_answers(silent_port: int) -> None
     assert probe.describe() == f"QUIC version negotiation 127.0.0.1:{silent_port}"
 
 
-def test_probe_fails_cleanly_on_a_closed_port() -> None:
+def _unbound_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return int(sock.getsockname()[1])
+
+
+def test_probe_fails_cleanly_on_a_closed_port() -> None:
     # Nothing is bound now: the kernel answers with ICMP port unreachable.
-    assert version_negotiation_probe("127.0.0.1", port).attempt(timeout=0.5) is False
+    assert version_negotiation_probe("127.0.0.1", _unbound_port()).attempt(timeout=0.5) is False
+
+
+def test_a_server_that_binds_late_is_refused_at_once_then_found() -> None:
+    port = _unbound_port()
+    probe = version_negotiation_probe("127.0.0.1", port)
+    # Before the server binds, an attempt ends on the kernel's refusal, not on its
+    # timeout (an unconnected socket would wait the whole ten minutes here).
+    refused: list[bool] = []
+    attempt = threading.Thread(target=lambda: refused.append(probe.attempt(timeout=600)))
+    attempt.start()
+    attempt.join(timeout=30)
+    assert refused == [False], "the attempt waited for its timeout instead of seeing the refusal"
+    exchange: list[bytes] = []
+
+    def negotiate(data: bytes) -> bytes:
+        exchange.append(data)
+        dcid, scid = data[6:14], data[15:23]
+        return b"\x80" + bytes(4) + b"\x08" + scid + b"\x08" + dcid + struct.pack("!I", 1)
+
+    late = UdpResponder(negotiate, port=port)
+    try:
+        assert probe.attempt(timeout=60) is True
+        assert len(exchange) == 1
+    finally:
+        late.close()
 
 
 def test_probe_rejects_garbage(responder_factory: Callable[[Callable[[bytes], bytes]], UdpResponder]) -> None:
@@ -111,5 +141,8 @@ def ngtcp2_server(certificates: CertificateSet, tmp_path: Path, silent_port: int
 
 def test_probe_succeeds_against_ngtcp2(ngtcp2_server: int) -> None:
     probe = version_negotiation_probe("127.0.0.1", ngtcp2_server)
-    # The server needs a moment to bind: probe as the runner does, never sleep.
-    assert any(probe.attempt(timeout=0.5) for _ in range(20))
+    # The server needs a moment to bind: probe until it answers, as the runner does.
+    deadline = time.monotonic() + 30
+    while not probe.attempt(timeout=0.5):
+        assert time.monotonic() < deadline, "gtlsserver never answered the probe"
+        time.sleep(0.01)

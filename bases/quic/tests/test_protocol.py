@@ -11,11 +11,14 @@ import msgspec
 import pytest
 from conftest import AioquicServer
 from panther.config.errors import ConfigError
+from panther.config.models import ServiceConfig
+from panther.config.models import TestConfig as ExperimentTestConfig
+from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.plugins.manifest import manifest_of
 from panther.protocols import TestContext as ProtocolTest
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, ServiceOutcome
-from panther_base_quic import QUICConfig, QUICProtocol, QUICProtocolConfig
+from panther_base_quic import BaseQUICServiceManager, QUICConfig, QUICProtocol, QUICProtocolConfig
 from panther_base_quic.certificates import CertificateSet
 from panther_base_quic.transfer import file_content
 
@@ -258,3 +261,56 @@ def test_a_real_aioquic_handshake_qlog_passes(
     assert checks["client QUIC version"].status == "passed", checks["client QUIC version"].reason
     assert "source: qlog" in checks["client QUIC version"].reason
     assert checks["client ALPN"].status == "passed"
+
+
+def _resolved(index: int, root: Path) -> ResolvedTest:
+    """A resolved test of a server and its client, as the runner hands it to prepare_experiment."""
+    services = {}
+    for name, role in (("server", "server"), ("client", "client")):
+        keys = {"name": "quic", "role": role, "transfer": SIZES, **({"target": "server"} if role == "client" else {})}
+        config = ServiceConfig(implementation={"name": "x"}, protocol=keys)
+        protocol = msgspec.convert(keys, QUICProtocolConfig)
+        services[name] = ResolvedService(
+            name, config, QUICConfig(name="x"), BaseQUICServiceManager, protocol, QUICProtocol
+        )
+    test = ExperimentTestConfig(name=f"t{index}", services={name: s.config for name, s in services.items()})
+    return ResolvedTest(index, test, services, object, None)
+
+
+def test_an_experiment_makes_one_ca_and_one_copy_of_each_file(tmp_path: Path) -> None:
+    prepared = QUICProtocol()
+    prepared.prepare_experiment([_resolved(0, tmp_path), _resolved(1, tmp_path)], tmp_path / "prepare")
+    made = tmp_path / "prepare" / "files" / "seed-0"
+    assert sorted(path.name for path in made.iterdir()) == [f"transfer-{size}.bin" for size in SIZES]
+
+    tests = [_test(tmp_path / "a"), _test(tmp_path / "b")]
+    for test in tests:
+        protocol = QUICProtocol()
+        protocol.__dict__.update(prepared.__dict__)  # as the runner gives each test what was made
+        protocol.prepare_test(test)
+    ca = [(root / "client" / "tls" / "ca.pem").read_bytes() for root in (tmp_path / "a", tmp_path / "b")]
+    assert ca[0] == ca[1] == (tmp_path / "prepare" / "tls" / "ca.pem").read_bytes()
+    for root in (tmp_path / "a", tmp_path / "b"):
+        served = root / "server" / "www" / "transfer-70000.bin"
+        assert served.stat().st_ino == (made / "transfer-70000.bin").stat().st_ino  # a link, not a copy
+        assert stat.S_IMODE((root / "server" / "tls" / "key.pem").stat().st_mode) == 0o600
+    assert not (tmp_path / "a" / "tls").exists()  # the run's certificate covered this test
+
+
+def test_a_test_reaching_its_server_by_another_name_gets_a_certificate_of_the_same_ca(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    prepared = QUICProtocol()
+    prepared.prepare_experiment([_resolved(0, tmp_path)], tmp_path / "prepare")
+    test = _test(tmp_path / "a")
+    for service in test.services.values():
+        service.host = "127.0.0.9"
+    protocol = QUICProtocol()
+    protocol.__dict__.update(prepared.__dict__)
+    protocol.prepare_test(test)
+
+    ca = x509.load_pem_x509_certificate((tmp_path / "prepare" / "tls" / "ca.pem").read_bytes())
+    server = x509.load_pem_x509_certificate((tmp_path / "a" / "server" / "tls" / "cert.pem").read_bytes())
+    server.verify_directly_issued_by(ca)
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "127.0.0.9" in {str(address) for address in names.get_values_for_type(x509.IPAddress)}

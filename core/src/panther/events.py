@@ -30,6 +30,8 @@ class ExperimentStartedEvent(Event):
     experiment: str
     output_dir: str
     tests: list[str]
+    #: The value of ``PANTHER_RUN_ID`` in the environment of every process of the run.
+    run_id: str = ""
 
 
 class ExperimentFinishedEvent(Event):
@@ -37,6 +39,25 @@ class ExperimentFinishedEvent(Event):
     verdicts: dict[str, int]
     exit_code: int
     duration: float
+
+
+class ExperimentPhaseEvent(Event):
+    """A phase of the whole experiment (``prepare``: what is done once, before any test)."""
+
+    phase: str
+    status: str  # "started" | "finished"
+    duration: float | None = None
+
+
+class PreparationStepEvent(Event):
+    """One step of the experiment's prepare phase: a service manager's preparation,
+    a protocol's shared material, or a network environment's (images ...)."""
+
+    step: str
+    step_type: str  # "service" | "protocol" | "environment"
+    status: str  # "started" | "ready" | "error" | "unsupported" | "interrupted"
+    duration: float | None = None
+    reason: str = ""
 
 
 class TestStartedEvent(Event):
@@ -127,8 +148,10 @@ __all__ = [
     "Event",
     "EventBus",
     "ExperimentFinishedEvent",
+    "ExperimentPhaseEvent",
     "ExperimentStartedEvent",
     "Observer",
+    "PreparationStepEvent",
     "ServiceErrorEvent",
     "ServiceExitedEvent",
     "ServiceInitializationEvent",

@@ -9,14 +9,17 @@ implementation runs; protocol plugins own what the test exchanges.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from panther.config.models import ProtocolConfig
 from panther.services.context import ServiceContext
 from panther.services.outcome import Check, ServiceOutcome
+
+if TYPE_CHECKING:
+    from panther.config.resolved import ResolvedTest
 
 
 @dataclass
@@ -47,6 +50,15 @@ class BaseProtocol:
     config_class: ClassVar[type[ProtocolConfig]] = ProtocolConfig
     #: Version names this protocol accepts in ``protocol.version`` (empty: any).
     versions: ClassVar[Mapping[str, int]] = {}
+
+    def prepare_experiment(self, tests: Sequence[ResolvedTest], folder: Path) -> None:
+        """Once per experiment, before any test's clock starts: make what the tests of
+        this protocol can share (a CA, files to serve) in ``folder``.
+
+        What this sets on ``self`` is set on the instance each test gets, so
+        :meth:`prepare_test` finds it there. Must be safe to share between tests
+        that run side by side: tests only read it.
+        """
 
     def prepare_test(self, test: TestContext) -> None:
         """Make what the test needs before any service starts; fill ``ServiceContext.arguments``."""

@@ -1,8 +1,9 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
 ``run_panther`` runs an experiment through the real ``panther run`` command and
-reads back what it recorded; ``UdpResponder`` and ``silent_udp_port`` are real UDP
-peers on loopback for testing readiness probes.
+reads back what it recorded (``merge_panther``: the real ``panther merge``);
+``UdpResponder`` and ``silent_udp_port`` are real UDP peers on loopback for testing
+readiness probes.
 
 ``PANTHER_REQUIRE_PEERS`` lists the peers a test run must have (``1`` or ``all``:
 every peer). A test that needs an absent peer skips with the reason, unless the
@@ -17,9 +18,9 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,9 @@ class RecordedTest:
     reason: str
     output_dir: Path
     checks: dict[str, dict[str, Any]]
+    #: A matrix cell's coordinates (group, case, server, client); None for other tests.
+    matrix: dict[str, str] | None = None
+    measurements: dict[str, float] = field(default_factory=dict)
 
     def not_passed(self) -> list[str]:
         """Every check that did not pass, as ``name: status: reason`` lines."""
@@ -78,6 +82,8 @@ class ExperimentRun:
                 reason=test["reason"],
                 output_dir=self.output_dir / test["output_dir"],
                 checks={check["name"]: check for check in test["checks"]},
+                matrix=test.get("matrix"),
+                measurements=test.get("measurements", {}),
             )
             for test in self.results["tests"]
         ]
@@ -90,40 +96,58 @@ class ExperimentRun:
         return tests[0]
 
 
-def run_panther(experiment: dict[str, Any] | str, folder: Path, *, timeout: float = 600) -> ExperimentRun:
+def run_panther(
+    experiment: dict[str, Any] | str, folder: Path, *, args: Sequence[str] = (), timeout: float = 600
+) -> ExperimentRun:
     """Write ``experiment`` (a document, or YAML text) into ``folder`` and run it through
-    the real ``panther run`` command, in a process of its own, as a user would."""
+    the real ``panther run`` command (with ``args``: ``["--shard", "1/3"]``), in a process
+    of its own, as a user would."""
     path = folder / "experiment.yaml"
     # JSON is YAML: a document needs no YAML writer.
     path.write_text(experiment if isinstance(experiment, str) else json.dumps(experiment, indent=1))
     out = folder / "out"
-    done = subprocess.run(
-        [sys.executable, "-m", "panther", "run", str(path), "--output-dir", str(out)],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    done = _panther(["run", str(path), "--output-dir", str(out), *args], folder, timeout)
     runs = list(out.glob("*/results.json"))
     if len(runs) != 1:
         raise AssertionError(
             f"panther run wrote no results.json (exit {done.returncode}):\n{done.stdout}\n{done.stderr}"
         )
+    return _recorded(done, runs[0].parent)
+
+
+def merge_panther(outputs: Sequence[Path], folder: Path, *, timeout: float = 120) -> ExperimentRun:
+    """Merge run outputs (``ExperimentRun.output_dir`` of shards) with the real ``panther merge``
+    into ``folder``/merged, and read back what it wrote."""
+    merged = folder / "merged"
+    done = _panther(["merge", *map(str, outputs), "--output-dir", str(merged)], folder, timeout)
+    if not (merged / "results.json").is_file():
+        raise AssertionError(f"panther merge wrote no results.json (exit {done.returncode}):\n{done.stderr}")
+    return _recorded(done, merged)
+
+
+def _panther(args: list[str], folder: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "panther", *args], cwd=folder, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _recorded(done: subprocess.CompletedProcess[str], output_dir: Path) -> ExperimentRun:
     return ExperimentRun(
         exit_code=done.returncode,
         output=done.stdout + done.stderr,
-        output_dir=runs[0].parent,
-        results=json.loads(runs[0].read_text()),
+        output_dir=output_dir,
+        results=json.loads((output_dir / "results.json").read_text()),
     )
 
 
 class UdpResponder:
-    """A UDP socket on 127.0.0.1 answering each datagram with ``respond(data)``
-    (None: no answer), in a thread of its own; ``received`` keeps what arrived."""
+    """A UDP socket on 127.0.0.1 (``port``, or a free one) answering each datagram with
+    ``respond(data)`` (None: no answer), in a thread of its own; ``received`` keeps
+    what arrived."""
 
-    def __init__(self, respond: Callable[[bytes], bytes | None]) -> None:
+    def __init__(self, respond: Callable[[bytes], bytes | None], port: int = 0) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
+        self.socket.bind(("127.0.0.1", port))
         self.socket.settimeout(0.05)  # how often the thread looks whether to stop
         self.port: int = self.socket.getsockname()[1]
         self.received: list[bytes] = []

@@ -1,4 +1,7 @@
-"""TLS material for a test run: a fresh CA and a server certificate signed by it.
+"""TLS material for a run: a fresh CA and server certificates signed by it.
+
+A run makes its CA once (:func:`make_authority`) and issues server certificates
+from it (:func:`issue_certificates`); :func:`make_certificates` does both at once.
 
 Made with ``cryptography`` in-process (never by shelling out), so that every run
 has its own keys and nothing depends on files checked into the tree. Private keys
@@ -12,7 +15,7 @@ import datetime
 import ipaddress
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,35 +75,32 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
-    """Create ``ca.pem``, ``cert.pem`` and ``key.pem`` (0600) in ``folder``.
+@dataclass(frozen=True)
+class CertificateAuthority:
+    """A CA made for one run: its certificate file and its private key (in memory, PEM)."""
 
-    The server certificate's SANs are ``names`` (typically the test's service names
-    and the addresses they are reached at) plus localhost, 127.0.0.1 and ::1.
-    """
-    # Imported here: cryptography takes ~80 ms to import, and listing or loading the
-    # plugins that build on this base must not pay for it.
+    ca_file: Path
+    key_pem: bytes = field(repr=False)
+
+
+def make_authority(folder: Path) -> CertificateAuthority:
+    """A fresh CA whose certificate is ``folder/ca.pem``; its key never touches the disk."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
-    # Backdated a little so that a peer whose clock is slightly behind still accepts it.
-    not_before = now - datetime.timedelta(hours=1)
-
+    not_before, not_after = _validity()
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PANTHER test CA")])
     ca_cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
+        .subject_name(_ca_name())
+        .issuer_name(_ca_name())
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
-        .not_valid_after(now + _VALIDITY)
+        .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -119,25 +119,45 @@ def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    ca_file = folder / "ca.pem"
+    ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    key_pem = ca_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return CertificateAuthority(ca_file=ca_file, key_pem=key_pem)
 
+
+def issue_certificates(authority: CertificateAuthority, folder: Path, names: Iterable[str]) -> CertificateSet:
+    """A server certificate and key signed by ``authority``, in ``folder`` with a copy of
+    its CA certificate. The SANs are ``names`` plus localhost, 127.0.0.1 and ::1."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    not_before, not_after = _validity()
+    ca_key = serialization.load_pem_private_key(authority.key_pem, password=None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)  # made by make_authority
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PANTHER test server")]))
-        .issuer_name(ca_name)
+        .issuer_name(_ca_name())
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
-        .not_valid_after(now + _VALIDITY)
+        .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_subject_alternative_names(names), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-
     certificates = CertificateSet(ca_file=folder / "ca.pem", cert_file=folder / "cert.pem", key_file=folder / "key.pem")
-    certificates.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    if certificates.ca_file != authority.ca_file:
+        certificates.ca_file.write_bytes(authority.ca_file.read_bytes())
     certificates.cert_file.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
     _write_private(
         certificates.key_file,
@@ -148,3 +168,31 @@ def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
         ),
     )
     return certificates
+
+
+def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
+    """Create ``ca.pem``, ``cert.pem`` and ``key.pem`` (0600) in ``folder``: a fresh CA and
+    a server certificate it signed.
+
+    The server certificate's SANs are ``names`` (typically the test's service names
+    and the addresses they are reached at) plus localhost, 127.0.0.1 and ::1.
+    """
+    return issue_certificates(make_authority(folder), folder, names)
+
+
+def certificate_names(names: Iterable[str]) -> frozenset[str]:
+    """Every name a certificate made for ``names`` answers to."""
+    return frozenset(name for name in [*names, *DEFAULT_NAMES] if name)
+
+
+def _validity() -> tuple[datetime.datetime, datetime.datetime]:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    # Backdated a little so that a peer whose clock is slightly behind still accepts it.
+    return now - datetime.timedelta(hours=1), now + _VALIDITY
+
+
+def _ca_name() -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PANTHER test CA")])

@@ -1,7 +1,10 @@
 """The ``quic`` protocol plugin: what a QUIC test exchanges and how it is judged.
 
-Before the services start it makes the test's TLS material, the files each server
-serves, and every service's QUIC arguments (TLS files, key log, qlog folder, ALPN,
+Once per experiment (before any test's clock starts) it makes a CA, a server
+certificate for the names the experiment's services have, and the files to serve.
+Before a test's services start it gives each of them copies (the files as links),
+issues a certificate of the same CA when the test reaches its server by another
+name, and makes every service's QUIC arguments (TLS files, key log, qlog folder, ALPN,
 version, URLs to fetch and where to put them). After they end it checks that every
 file arrived byte for byte, and that the handshakes used the requested version and
 ALPN as far as the services' qlog files tell.
@@ -9,8 +12,9 @@ ALPN as far as the services' qlog files tell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from panther.config.errors import ConfigError
@@ -22,11 +26,21 @@ from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 
 from panther_base_quic.__about__ import __version__
 from panther_base_quic.cases import TestCaseName, quic_test_case
-from panther_base_quic.certificates import CertificateSet, make_certificates
+from panther_base_quic.certificates import (
+    CertificateAuthority,
+    CertificateSet,
+    certificate_names,
+    issue_certificates,
+    make_authority,
+    make_certificates,
+)
 from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
 from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
 from panther_base_quic.transfer import TransferFile, check_downloads, transfer_plan, write_files
 from panther_base_quic.versions import DEFAULT_VERSION, QUIC_VERSIONS, quic_version_wire, version_names
+
+if TYPE_CHECKING:
+    from panther.config.resolved import ResolvedTest
 
 DEFAULT_TRANSFER = [1024, 65536, 1048576, 5242880]
 
@@ -90,7 +104,43 @@ class QUICProtocol(BaseProtocol):
     config_class = QUICProtocolConfig
     versions = QUIC_VERSIONS
 
+    #: Made by prepare_experiment: the run's CA, a certificate it issued, the names
+    #: that certificate answers to, and the folder of the files to serve (per seed).
+    _authority: CertificateAuthority | None = None
+    _shared_certificates: CertificateSet | None = None
+    _shared_names: frozenset[str] = frozenset()
+    _made_files: Path | None = None
+
     # ------------------------------------------------------------------ preparation
+    def prepare_experiment(self, tests: Sequence[ResolvedTest], folder: Path) -> None:
+        """One CA and server certificate and one copy of each file to serve for the whole run.
+
+        A fresh CA per run, not per test: keys are made outside a test's clock,
+        and tests of one run trust one another's servers, which changes nothing
+        (each client reaches only its own server's port or container). The CA's
+        key stays in memory; certificates for other names are issued from it.
+        """
+        names: set[str] = set()
+        needs_certificates = False
+        files: dict[int, dict[str, TransferFile]] = {}
+        for test in tests:
+            for name, service in test.services.items():
+                if _config_value(service.protocol, "name") not in (None, self.name):
+                    continue
+                names.add(name)
+                config = service.implementation
+                if not (_config_value(config, "cert_file") and _config_value(config, "key_file")):
+                    needs_certificates = True
+                for item in self._service_plan(service.protocol):
+                    files.setdefault(item.seed, {})[item.name] = item
+        for seed, made in sorted(files.items()):
+            write_files(folder / "files" / f"seed-{seed}", made.values())
+        self._made_files = folder / "files"
+        if needs_certificates:
+            self._authority = make_authority(folder / "tls")
+            self._shared_certificates = issue_certificates(self._authority, folder / "tls", sorted(names))
+            self._shared_names = certificate_names(names)
+
     def prepare_test(self, test: TestContext) -> None:
         services = self._quic_services(test)
         case_name = self._test_case(test, services)
@@ -125,7 +175,8 @@ class QUICProtocol(BaseProtocol):
                 arguments["test_case"] = case_name
             if service.role in ("server", "peer"):
                 www = folder / "www"
-                write_files(www, plan)
+                seed = plan[0].seed if plan else 0
+                write_files(www, plan, self._made_files / f"seed-{seed}" if self._made_files else None)
                 arguments["www_dir"] = service.service_path(www)
             if service.role == "client":
                 downloads = folder / "downloads"
@@ -187,6 +238,10 @@ class QUICProtocol(BaseProtocol):
         if all(self._user_tls(test, service.name) for service in services):
             return None
         names = [service.name for service in services] + [service.host for service in services]
+        if self._shared_certificates is not None and certificate_names(names) <= self._shared_names:
+            return self._shared_certificates
+        if self._authority is not None:
+            return issue_certificates(self._authority, test.output_dir / "tls", names)
         return make_certificates(test.output_dir / "tls", names)
 
     @staticmethod

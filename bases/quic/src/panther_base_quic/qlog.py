@@ -10,14 +10,15 @@ qlog must not hide what the others say.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 QLOG_SUFFIXES = (".qlog", ".sqlog", ".json")
-_RECORD_SEPARATOR = "\x1e"
+_RECORD_SEPARATOR = b"\x1e"
 
 
 @dataclass
@@ -44,25 +45,38 @@ def find_qlog_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file() and path.suffix in QLOG_SUFFIXES)
 
 
-def _records(text: str) -> Iterator[Any]:
-    stripped = text.strip()
-    if not stripped:
+# A record holds evidence only if it mentions one of these: records without any
+# (nearly all of a transfer's packets) are never decoded.
+_EVIDENCE_MARKERS = (b"version_information", b"alpn_information", b'"version"')
+
+
+def _may_hold_evidence(chunk: bytes) -> bool:
+    return any(marker in chunk for marker in _EVIDENCE_MARKERS)
+
+
+def _decode(chunk: bytes) -> Any:
+    return msgspec.json.decode(chunk)
+
+
+def _records(data: bytes) -> Iterator[Any]:
+    stripped = data.strip()
+    if not stripped or not _may_hold_evidence(stripped):
         return
     if _RECORD_SEPARATOR not in stripped:
         try:
-            yield json.loads(stripped)
+            yield _decode(stripped)
             return
-        except json.JSONDecodeError:
+        except msgspec.DecodeError:
             pass  # not one document: try one record per line below
         chunks = stripped.splitlines()
     else:
         chunks = stripped.split(_RECORD_SEPARATOR)
     for chunk in chunks:
         chunk = chunk.strip()
-        if chunk:
+        if chunk and _may_hold_evidence(chunk):
             try:
-                yield json.loads(chunk)
-            except json.JSONDecodeError:
+                yield _decode(chunk)
+            except msgspec.DecodeError:
                 # A trace cut short (the process was killed mid-write) ends in a
                 # partial record; the complete ones before it still count.
                 continue
@@ -144,11 +158,11 @@ def read_handshake_evidence(folder: Path) -> HandshakeEvidence:
     for path in find_qlog_files(folder):
         evidence.files.append(path)
         try:
-            text = path.read_text(errors="replace")
+            data = path.read_bytes()
         except OSError as error:
             evidence.unreadable.append(f"{path}: {error.strerror}")
             continue
-        for record in _records(text):
+        for record in _records(data):
             for event in _events(record):
                 _collect(evidence, event)
     return evidence

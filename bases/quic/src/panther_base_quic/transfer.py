@@ -2,13 +2,20 @@
 
 File contents are pseudo-random but deterministic (a function of the seed and the
 size), so that the same experiment serves the same bytes every time and a
-download can be judged without keeping a copy of what was sent.
+download can be judged without keeping a copy of what was sent: by its digest,
+computed once per process, then (only when it differs) byte by byte to say where.
+An experiment writes each file once and links it into every server's folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import os
 import random
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,14 +29,36 @@ def file_name(size: int) -> str:
     return f"transfer-{size}.bin"
 
 
+def _content_chunks(size: int, seed: int, key: str) -> Iterator[bytes]:
+    # A string seed is hashed with SHA-512 by ``random``: stable across runs and versions.
+    generator = random.Random(f"panther-transfer:{seed}:{size}" + (f":{key}" if key else ""))
+    # randbytes draws size * 8 bits at once, which overflows from 256 MiB on: go in chunks.
+    for start in range(0, size, _CHUNK):
+        yield generator.randbytes(min(_CHUNK, size - start))
+
+
 def file_content(size: int, seed: int, key: str = "") -> bytes:
     """The bytes of the file of ``size`` bytes for ``seed`` (and ``key``, which tells
     apart files of one size: two of them must never have the same bytes, or a server
     that swapped them would go unnoticed)."""
-    # A string seed is hashed with SHA-512 by ``random``: stable across runs and versions.
-    generator = random.Random(f"panther-transfer:{seed}:{size}" + (f":{key}" if key else ""))
-    # randbytes draws size * 8 bits at once, which overflows from 256 MiB on: go in chunks.
-    return b"".join(generator.randbytes(min(_CHUNK, size - start)) for start in range(0, size, _CHUNK))
+    return b"".join(_content_chunks(size, seed, key))
+
+
+@functools.lru_cache(maxsize=4096)
+def content_digest(size: int, seed: int, key: str = "") -> bytes:
+    """SHA-256 of the file of ``size`` bytes for ``seed`` and ``key`` (made once per process)."""
+    digest = hashlib.sha256()
+    for chunk in _content_chunks(size, seed, key):
+        digest.update(chunk)
+    return digest.digest()
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.digest()
 
 
 @dataclass(frozen=True)
@@ -55,13 +84,26 @@ def numbered_plan(count: int, size: int, seed: int, stem: str = "file") -> list[
     return [TransferFile(name, size, seed, key=name) for name in names]
 
 
-def write_files(folder: Path, plan: Iterable[TransferFile]) -> list[Path]:
-    """Write every file of ``plan`` into ``folder`` (created if needed)."""
+def write_files(folder: Path, plan: Iterable[TransferFile], made: Path | None = None) -> list[Path]:
+    """Put every file of ``plan`` into ``folder`` (created if needed).
+
+    A file already in ``made`` (written for the same seed earlier in the
+    experiment) is hard-linked from there, or copied where links cannot be made.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for item in plan:
         path = folder / item.name
-        path.write_bytes(item.content())
+        source = made / item.name if made is not None else None
+        if source is not None and source.is_file() and source.stat().st_size == item.size:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            try:
+                os.link(source, path)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(source, path)
+        else:
+            path.write_bytes(item.content())
         written.append(path)
     return written
 
@@ -100,7 +142,9 @@ def check_download(service: str, item: TransferFile, download_dir: Path) -> Chec
             reason=f"{item.name} is {kind}: expected {item.size} bytes, received {received_size} bytes",
             evidence=[str(path)],
         )
-    difference = _first_difference(item.content(), path)
+    difference = (
+        None if _file_digest(path) == content_digest(item.size, item.seed, item.key) else _first_difference(item.content(), path)
+    )
     if difference is not None:
         return Check(
             name=name,

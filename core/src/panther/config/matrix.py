@@ -32,6 +32,7 @@ from panther.config.resolved import CellCoordinates, MatrixAxes, MatrixCell, Res
 from panther.config.rules import SERVICE_NAME, check_test
 from panther.config.yaml_source import DocPath, SourceDocument, format_path
 from panther.plugins.manifest import manifest_of
+from panther.services.manager import UnsupportedFeatureError
 from panther.suites import SuiteCell, TestSuite
 
 
@@ -65,16 +66,22 @@ def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tup
         for server in servers:
             for client in clients:
                 coordinates = CellCoordinates(group=test.name, case=case, server=server, client=client)
-                cell = _call_suite(
-                    document,
-                    suite_class,
-                    f"cell({case!r}, {server!r}, {client!r}) failed",
-                    path,
-                    partial(suite.cell, case, server, client, options),
-                )
+                matrix_cell = MatrixCell(axes=axes, coordinates=coordinates, suite_class=suite_class)
+                try:
+                    cell = _call_suite(
+                        document,
+                        suite_class,
+                        f"cell({case!r}, {server!r}, {client!r}) failed",
+                        path,
+                        partial(suite.cell, case, server, client, options),
+                    )
+                except UnsupportedFeatureError as error:
+                    matrix_cell.unsupported = str(error) or f"{matrix.tester} cannot run this cell"
+                    cells.append(_unsupported_cell(resolver, index, test, matrix_cell, known[case]))
+                    continue
                 config = _cell_test(document, test, written, coordinates, cell, known[case], suite_class, path)
                 resolved = _resolve_cell(resolver, index, config, coordinates, suite_class, path)
-                resolved.matrix = MatrixCell(axes=axes, coordinates=coordinates, suite_class=suite_class)
+                resolved.matrix = matrix_cell
                 cells.append(resolved)
     return axes, cells
 
@@ -124,6 +131,8 @@ def _call_suite(
     """Run plugin code of a suite; a failure is the plugin's, reported with the matrix it expands."""
     try:
         return action()
+    except UnsupportedFeatureError:
+        raise
     except Exception as error:
         raise document.error(
             f"the tester `{getattr(suite_class, 'name', suite_class.__qualname__)}` "
@@ -283,6 +292,30 @@ def _cell_test(
         steps=test.steps,
         timeout=timeout,
         iterations=iterations,
+    )
+
+
+def _unsupported_cell(
+    resolver: PluginResolver, index: int, test: TestConfig, cell: MatrixCell, description: str
+) -> ResolvedTest:
+    """A cell the suite cannot run: a test without services, judged ``unsupported`` at once."""
+    config = TestConfig(
+        name=cell.coordinates.name,
+        description=description,
+        network_environment=test.network_environment,
+        steps=test.steps,
+        timeout=test.timeout,
+    )
+    network_class, network_config = resolver.network_environment(
+        test.network_environment, ("tests", index, "network_environment")
+    )
+    return ResolvedTest(
+        index=index,
+        config=config,
+        services={},
+        network_environment_class=network_class,
+        network_environment_config=network_config,
+        matrix=cell,
     )
 
 

@@ -54,6 +54,9 @@ class MatrixCell:
     axes: MatrixAxes
     coordinates: CellCoordinates
     suite_class: type[TestSuite]
+    #: Why the suite cannot run this cell (its ``cell()`` raised UnsupportedFeatureError):
+    #: the cell is ``unsupported`` and nothing is started.
+    unsupported: str | None = None
 
 
 @dataclass

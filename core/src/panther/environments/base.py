@@ -3,7 +3,9 @@
 A network environment owns *where* the services of one test iteration run: it plans
 their addresses, ports and folders (:meth:`NetworkEnvironment.plan`), starts each
 service from an argv list (:meth:`NetworkEnvironment.start`) and ends everything it
-started (:meth:`NetworkEnvironment.teardown`). The runner owns *when*: the order of
+started (:meth:`NetworkEnvironment.teardown`). What it can do once for a whole
+experiment (build images) it does in :meth:`NetworkEnvironment.prepare_experiment`,
+before any test's clock starts; each of its instances receives the result. The runner owns *when*: the order of
 starts, readiness, timeouts and verdicts. A running service is a
 :class:`RunningService` whichever environment runs it.
 """
@@ -20,9 +22,12 @@ from panther.config.models import NetworkEnvironmentConfig
 from panther.services.readiness import ReadinessProbe, TcpConnectProbe
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
     from panther.events import EventBus
+    from panther.runner.cancellation import Cancellation
     from panther.services.context import ServiceContext
     from panther.services.manager import BaseServiceManager
 
@@ -51,6 +56,19 @@ class ServiceStartError(Exception):
 
     The message is the reason shown in the test's verdict.
     """
+
+
+@dataclass
+class EnvironmentPreparation:
+    """What :meth:`NetworkEnvironment.prepare_experiment` made for the experiment.
+
+    ``failures``: tests (by :attr:`ResolvedTest.index`) that cannot run, with the
+    reason (their verdict is ``error``; the other tests run). ``data``: whatever the
+    environment's instances need (image tags ...), handed to each as ``preparation``.
+    """
+
+    failures: dict[int, str] = field(default_factory=dict)
+    data: Any = None
 
 
 @dataclass
@@ -121,6 +139,7 @@ class NetworkEnvironment(ABC):
         bus: EventBus,
         experiment: ExperimentConfig,
         run_id: str = "",
+        preparation: EnvironmentPreparation | None = None,
     ) -> None:
         self.config = config if config is not None else self.config_class()
         self.test_dir = test_dir
@@ -128,6 +147,34 @@ class NetworkEnvironment(ABC):
         self.experiment = experiment
         #: Value of :data:`RUN_MARKER` for every service this environment starts.
         self.run_id = run_id
+        #: What :meth:`prepare_experiment` returned for this run (empty when it made nothing).
+        self.preparation = preparation if preparation is not None else EnvironmentPreparation()
+
+    @classmethod
+    def prepare_experiment(
+        cls,
+        tests: Sequence[ResolvedTest],
+        *,
+        bus: EventBus,
+        experiment: ExperimentConfig,
+        cancellation: Cancellation,
+        output_dir: Path,
+        managers: Mapping[tuple[int, str], BaseServiceManager],
+        run_id: str = "",
+    ) -> EnvironmentPreparation | None:
+        """Once per experiment, before any test of this environment starts its clock:
+        what all of ``tests`` need and need not wait for in their own time (images).
+
+        ``managers`` maps (test index, service name) to that service's prepared
+        manager (one instance per distinct implementation block and role).
+        ``output_dir`` is a folder for logs of this step. Long work must end soon
+        after ``cancellation`` is set (poll it, or register
+        :meth:`~panther.runner.cancellation.Cancellation.on_cancel`). Raising
+        fails every test of ``tests`` with the message; a
+        :class:`~panther.services.manager.UnsupportedFeatureError` makes them
+        ``unsupported``. By default there is nothing to do.
+        """
+        return None
 
     @property
     def readiness_timeout(self) -> float:

@@ -34,6 +34,7 @@ from panther.environments.base import (
 )
 from panther.environments.ports import ALLOCATOR
 from panther.plugins.manifest import register_plugin
+from panther.runner.watchdog import session_started
 from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe
 
@@ -241,6 +242,9 @@ class LocalNetworkEnvironment(NetworkEnvironment):
                 raise ServiceStartError(f"binary not executable: {program}") from None
             except OSError as exc:
                 raise ServiceStartError(f"could not start {program}: {exc.strerror or exc}") from None
+        # Its session is its own (start_new_session): if the harness dies, the run's
+        # watchdog ends every process of it.
+        session_started(self.run_id, process.pid)
         running = LocalRunningService(launch, process, service_id)
         self._services.append(running)
         return running

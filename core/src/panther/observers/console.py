@@ -12,14 +12,24 @@ from rich.table import Table
 from panther.events import (
     Event,
     ExperimentFinishedEvent,
+    ExperimentPhaseEvent,
     ExperimentStartedEvent,
+    PreparationStepEvent,
     ServiceErrorEvent,
     TestFinishedEvent,
     TestPhaseEvent,
     TestStartedEvent,
 )
 
-_STYLES = {"passed": "green", "failed": "red", "error": "bold red", "unsupported": "yellow", "skipped": "dim"}
+_STYLES = {
+    "passed": "green",
+    "ready": "green",
+    "failed": "red",
+    "error": "bold red",
+    "unsupported": "yellow",
+    "skipped": "dim",
+    "interrupted": "dim",
+}
 
 
 def _label(event: Event) -> str:
@@ -38,6 +48,13 @@ class PlainProgress:
         if isinstance(event, ExperimentStartedEvent):
             self.output_dir = event.output_dir
             line = f"experiment {event.experiment}: {len(event.tests)} test(s), output in {event.output_dir}"
+        elif isinstance(event, PreparationStepEvent):
+            if event.status == "started":
+                line = f"[ PREPARE  ] {event.step}"
+            elif event.status != "ready":
+                line = f"             {event.step}: {event.status}: {event.reason}"
+        elif isinstance(event, ExperimentPhaseEvent) and event.status == "finished":
+            line = f"prepared in {event.duration or 0.0:.2f}s"
         elif isinstance(event, TestStartedEvent):
             line = f"[ RUN      ] {_label(event)}"
         elif isinstance(event, ServiceErrorEvent):
@@ -86,6 +103,15 @@ class LiveProgress:
                 f"done in {event.duration:.2f}s: {counts or 'no tests'}",
                 f"report: {self.output_dir}/summary.md",
             ]
+        elif isinstance(event, PreparationStepEvent):
+            # The prepare phase has a row per step above the tests: builds can be long.
+            done = event.status != "started"
+            self.rows[f"prepare: {event.step}"] = (
+                "done" if done else "prepare",
+                event.status if done else "",
+                event.reason,
+            )
+            self.live.update(self._table())
         if event.test is None:
             return
         label = _label(event)

@@ -11,6 +11,7 @@ its iterations (``cells``).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,6 @@ from panther.reports.cells import CellReport, cell_reports
 from panther.runner.results import TestResult
 
 if TYPE_CHECKING:
-    from panther.runner.experiment import ExperimentResult
     from panther.runner.selection import Shard
 
 #: Changes when a reader of results.json would misread a newer document.
@@ -57,6 +57,8 @@ class RunDocument(msgspec.Struct, kw_only=True):
     interrupted: bool
     duration: float
     verdicts: dict[str, int]
+    #: False while tests are still to come (the reports are rewritten as each ends).
+    finished: bool = True
     source: str = ""
     format: int = FORMAT
     panther_version: str = __version__
@@ -81,9 +83,14 @@ class UnreadableRunError(Exception):
 
 def run_document(
     experiment: ResolvedExperiment,
-    result: ExperimentResult,
-    duration: float,
     *,
+    run_id: str,
+    output_dir: Path,
+    results: list[TestResult],
+    duration: float,
+    exit_code: int,
+    interrupted: bool,
+    finished: bool,
     planned: list[str],
     shard: Shard | None = None,
 ) -> RunDocument:
@@ -92,16 +99,17 @@ def run_document(
         experiment=experiment.name,
         experiment_id=experiment_id(experiment.config),
         source=str(experiment.source),
-        run_id=result.run_id,
-        output_dir=str(result.output_dir),
-        exit_code=result.exit_code,
-        interrupted=result.interrupted,
+        run_id=run_id,
+        output_dir=str(output_dir),
+        exit_code=exit_code,
+        interrupted=interrupted,
+        finished=finished,
         duration=duration,
-        verdicts=result.verdicts,
+        verdicts=dict(Counter(result.verdict for result in results)),
         shard=ShardInfo(index=shard.index, count=shard.count) if shard is not None else None,
         planned=planned,
         matrices=experiment.matrices,
-        tests=result.results,
+        tests=results,
     )
 
 

@@ -24,6 +24,10 @@ def relative(path: str, root: Path) -> str:
     """``path`` as seen from ``root`` (the report's folder), so that the tree can be moved."""
     if not path:
         return ""
+    # Most paths are under the report's folder: no need to ask the file system (it is slow).
+    base = str(root)
+    if path.startswith(base + os.sep):
+        return path[len(base) + 1 :]
     try:
         return os.path.relpath(path, root)
     except ValueError:  # another drive

@@ -89,6 +89,7 @@ def merge_outputs(folders: list[Path]) -> RunDocument:
         output_dir="",
         exit_code=0 if all(test.verdict == "passed" for test in tests) else 1,
         interrupted=any(document.interrupted for _, document in documents),
+        finished=all(document.finished for _, document in documents),
         # The shards ran side by side: the longest is how long the whole took.
         duration=max(document.duration for _, document in documents),
         verdicts=verdicts,

@@ -29,7 +29,7 @@ def print_matrices(drawn: list[list[CaseTable]], stream: TextIO | None = None) -
 
 
 def _table(table: CaseTable) -> Table:
-    grid = Table(title=table.case, title_justify="left", show_lines=False, pad_edge=False, padding=(0, 1))
+    grid = Table(title=table.case, title_justify="left", padding=(0, 1))
     grid.add_column("", style="bold", no_wrap=True)
     for client in table.clients:
         grid.add_column(client, justify="center", no_wrap=True)

@@ -1,8 +1,8 @@
 """Writing every report of a run (or of a merge) into its output folder.
 
 ``results.json`` (the document, with its matrix cells), ``junit.xml``, ``summary.md``
-and ``report.html``; called from the one place a run writes its reports, and by
-``panther merge``.
+and ``report.html``, each replaced whole; called from the one place a run writes its
+reports (as each test ends, and when the run ends), and by ``panther merge``.
 """
 
 from __future__ import annotations
@@ -25,14 +25,25 @@ def write_reports(
     """Write the four reports of ``document`` into ``output_dir``; return the document as written."""
     document = document.with_cells()
     tables = matrix_tables(document)
-    (output_dir / "results.json").write_bytes(encode(document))
-    write_junit(output_dir / "junit.xml", document.experiment, document.tests)
+    _replace(output_dir / "results.json", encode(document))
+    junit = output_dir / "junit.xml.part"
+    write_junit(junit, document.experiment, document.tests)
+    junit.replace(output_dir / "junit.xml")
+    if not document.finished:
+        note = " ".join(part for part in (note, "The run had not finished when this was written.") if part)
     summary = render_summary(
         document.experiment, output_dir, document.tests, document.duration, metrics, note, matrices=tables
     )
-    (output_dir / "summary.md").write_text(summary)
-    (output_dir / "report.html").write_text(render_html(document, output_dir, tables))
+    _replace(output_dir / "summary.md", summary.encode())
+    _replace(output_dir / "report.html", render_html(document, output_dir, tables).encode())
     return document
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` aside, then rename it: a reader never sees half of a report."""
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
+    part.replace(path)
 
 
 def matrix_tables(document: RunDocument) -> list[list[CaseTable]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections import Counter
@@ -26,14 +27,17 @@ from panther.observers.metrics import MetricsCollector
 from panther.reports.document import RunDocument, run_document
 from panther.reports.writer import write_reports
 from panther.runner.cancellation import Cancellation
+from panther.runner.preparation import ExperimentPreparation
 from panther.runner.results import TestResult
 from panther.runner.selection import Shard, select_tests
 from panther.runner.test_case import TestExecution
+from panther.runner.watchdog import watched_run
 
 
 @dataclass
 class ExperimentResult:
-    #: 0 when every test iteration passed, 1 otherwise.
+    #: 0 when every test iteration passed, 1 otherwise; 128 + the signal's number
+    #: when a signal interrupted the run (130 for Ctrl-C).
     exit_code: int
     output_dir: Path
     run_id: str
@@ -154,38 +158,61 @@ def run_experiment(
     cancellation = Cancellation()
     began = time.monotonic()
     bus.publish(
-        ExperimentStartedEvent(experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests])
+        ExperimentStartedEvent(
+            experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests], run_id=run_id
+        )
+    )
+    share = f"Shard {shard}: {len(tests)} of the {len(planned)} selected test(s)." if shard is not None else ""
+    reports = _Reports(experiment, output_dir, run_id, work, metrics, began, planned=planned, shard=shard, note=share)
+    preparation = ExperimentPreparation(
+        tests,
+        output_dir=output_dir,
+        bus=bus,
+        experiment=settings,
+        cancellation=cancellation,
+        run_id=run_id,
+        registry=registry,
     )
 
-    def run_one(item: tuple[ResolvedTest, int, Path]) -> TestResult:
-        test, iteration, test_dir = item
+    def run_one(position: int) -> TestResult:
+        test, iteration, test_dir = work[position]
         if cancellation.cancelled:
-            return TestResult(
+            result = TestResult(
                 name=test.name,
                 iteration=iteration,
                 iterations=test.config.iterations,
                 verdict="skipped",
                 reason=f"not run: {cancellation.reason}",
                 output_dir=str(test_dir),
+                matrix=test.matrix.coordinates if test.matrix is not None else None,
             )
-        execution = TestExecution(
-            test,
-            iteration,
-            test_dir,
-            experiment=settings,
-            bus=bus,
-            run_id=run_id,
-            cancellation=cancellation,
-            registry=registry,
-            debug=debug,
-        )
-        return execution.run()
+        else:
+            result = TestExecution(
+                test,
+                iteration,
+                test_dir,
+                experiment=settings,
+                bus=bus,
+                run_id=run_id,
+                cancellation=cancellation,
+                registry=registry,
+                debug=debug,
+                preparation=preparation,
+            ).run()
+        reports.finished(position, result, cancellation)
+        return result
 
     try:
-        with cancellation.on_signals(), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
-            results = list(pool.map(run_one, work))
+        with watched_run(run_id, cancellation) as watchdog, cancellation.on_signals():
+            # Ctrl-C: whatever of the run is still running (a build, services) ends now.
+            cancellation.on_cancel(watchdog.sweep)
+            preparation.run()
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
+                results = list(pool.map(run_one, range(len(work))))
         duration = time.monotonic() - began
         exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
+        if cancellation.exit_code is not None:
+            exit_code = cancellation.exit_code
         verdicts = dict(Counter(result.verdict for result in results))
         bus.publish(
             ExperimentFinishedEvent(
@@ -196,14 +223,98 @@ def run_experiment(
         for observer in observers:
             observer.close()
 
-    note = f"The run was {cancellation.reason}." if cancellation.cancelled else ""
-    if shard is not None:
-        note = f"Shard {shard}: {len(tests)} of the {len(planned)} selected test(s). {note}".strip()
     result = ExperimentResult(
         exit_code=exit_code, output_dir=output_dir, run_id=run_id, results=results, interrupted=cancellation.cancelled
     )
-    document = run_document(experiment, result, duration, planned=[test.name for test in planned], shard=shard)
-    result.document = write_reports(
-        document, output_dir, metrics=list(metrics.tests.values()) if metrics else None, note=note
-    )
+    result.document = reports.write(cancellation, finished=True)
     return result
+
+
+class _Reports:
+    """The reports, rewritten as each test ends, so that a run killed half-way keeps the
+    result of every test that finished.
+
+    What they contain is :mod:`panther.reports`'s business. A rewrite costs more as the
+    run grows (a matrix of thousands of cells takes most of a second), so rewrites are
+    spaced to take at most :data:`REWRITE_SHARE` of the run's time: a test that ends
+    too soon after the last rewrite is written by a rewrite deferred to when the next
+    one is due. The last one, when the run ends, is always written.
+    """
+
+    def __init__(
+        self,
+        experiment: ResolvedExperiment,
+        output_dir: Path,
+        run_id: str,
+        work: list[tuple[ResolvedTest, int, Path]],
+        metrics: MetricsCollector | None,
+        began: float,
+        *,
+        planned: list[ResolvedTest],
+        shard: Shard | None,
+        note: str = "",
+    ) -> None:
+        self.experiment, self.output_dir, self.run_id = experiment, output_dir, run_id
+        self.metrics, self.began = metrics, began
+        self.planned, self.shard, self.note = [test.name for test in planned], shard, note
+        self._results: list[TestResult | None] = [None] * len(work)
+        self._lock = threading.Lock()
+        self._next_rewrite = 0.0
+        self._deferred: threading.Timer | None = None
+        self._final = False
+
+    def finished(self, position: int, result: TestResult, cancellation: Cancellation) -> None:
+        with self._lock:
+            self._results[position] = result
+            wait = self._next_rewrite - time.monotonic()
+            if wait > 0:
+                if self._deferred is None:
+                    self._deferred = threading.Timer(wait, self._rewrite, (cancellation,))
+                    self._deferred.daemon = True
+                    self._deferred.start()
+                return
+        self.write(cancellation, finished=False)
+
+    def _rewrite(self, cancellation: Cancellation) -> None:
+        with self._lock:
+            self._deferred = None
+        self.write(cancellation, finished=False)
+
+    def write(self, cancellation: Cancellation, *, finished: bool) -> RunDocument | None:
+        with self._lock:
+            if self._final:
+                return None
+            if finished:
+                self._final = True
+                if self._deferred is not None:
+                    self._deferred.cancel()
+            began = time.monotonic()
+            results = [result for result in self._results if result is not None]
+            exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
+            if cancellation.exit_code is not None:
+                exit_code = cancellation.exit_code
+            notes = [self.note, f"The run was {cancellation.reason}." if cancellation.cancelled else ""]
+            document = run_document(
+                self.experiment,
+                run_id=self.run_id,
+                output_dir=self.output_dir,
+                results=results,
+                duration=began - self.began,
+                exit_code=exit_code,
+                interrupted=cancellation.cancelled,
+                finished=finished,
+                planned=self.planned,
+                shard=self.shard,
+            )
+            written = write_reports(
+                document,
+                self.output_dir,
+                metrics=list(self.metrics.tests.values()) if self.metrics else None,
+                note=" ".join(note for note in notes if note),
+            )
+            self._next_rewrite = began + (time.monotonic() - began) / REWRITE_SHARE
+            return written
+
+
+#: The largest share of a run's time that rewriting its reports as tests end may take.
+REWRITE_SHARE = 0.1

@@ -1,7 +1,10 @@
 """One iteration of one test, from plan to teardown.
 
-Phases, each announced on the bus: prepare (plan addresses and folders, the protocol's
-``prepare_test``, service managers, commands) -> deploy (servers and peers) -> ready
+What can be done once for the whole experiment (service managers' ``prepare()``,
+images, shared certificates) was done before this test's clock started (see
+:mod:`panther.runner.preparation`). Phases, each announced on the bus: prepare (plan
+addresses and folders, the protocol's ``prepare_test``, service managers, commands)
+-> deploy (servers and peers) -> ready
 (a probe per listener, never a fixed sleep) -> run (clients in target order, until
 they end, ``steps.wait`` or a timeout) -> collect (stop what still runs, outcomes) ->
 verdict (every manager's ``evaluate`` and the protocol's ``evaluate_test``) ->
@@ -39,6 +42,7 @@ from panther.execution.base import ExecutionEnvironment, ExecutionEnvironmentErr
 from panther.protocols import BaseProtocol, TestContext
 from panther.runner.cancellation import Cancellation
 from panther.runner.ordering import StartOrderError, start_order
+from panther.runner.preparation import ExperimentPreparation
 from panther.runner.results import ServiceResult, TestResult, reason_of, verdict_of
 from panther.runner.suite_hooks import SuiteRun
 from panther.services.context import ServiceContext
@@ -50,6 +54,11 @@ STOP_GRACE = 2.0
 #: How often the run loop looks at its services; also the longest reaction to Ctrl-C.
 POLL_INTERVAL = 0.05
 HARNESS_ERROR_LOG = "harness-error.log"
+#: Readiness: the longest one probe attempt waits for an answer, and the pauses
+#: between attempts (growing from the first to the longest).
+READY_ATTEMPT_TIMEOUT = 0.5
+READY_FIRST_PAUSE = 0.001
+READY_MAX_PAUSE = 0.01
 
 
 class _TestBus(EventBus):
@@ -68,11 +77,11 @@ class _TestBus(EventBus):
 
 
 class _Abort(Exception):
-    """Ends the phases early; the check (if any) says why."""
+    """Ends the phases early; the checks (if any) say why."""
 
-    def __init__(self, check: Check | None = None) -> None:
-        super().__init__(check.reason if check else "")
-        self.check = check
+    def __init__(self, *checks: Check) -> None:
+        super().__init__("; ".join(check.reason for check in checks))
+        self.checks = list(checks)
 
 
 @dataclass
@@ -113,6 +122,7 @@ class TestExecution:
         cancellation: Cancellation,
         registry: Any = None,
         debug: bool = False,
+        preparation: ExperimentPreparation | None = None,
     ) -> None:
         self.test = test
         self.iteration = iteration
@@ -123,6 +133,7 @@ class TestExecution:
         self.cancellation = cancellation
         self.registry = registry
         self.debug = debug
+        self.preparation = preparation
         self.environment: NetworkEnvironment | None = None
         self.services: dict[str, _Service] = {}
         self.order: list[str] = []
@@ -153,8 +164,7 @@ class TestExecution:
                 self._run()
             self.completed_run = True
         except _Abort as abort:
-            if abort.check is not None:
-                checks.append(abort.check)
+            checks += abort.checks
         except Exception as exc:  # a plugin or the harness broke: an error verdict, never a crash
             checks.append(self._harness_error("run", exc))
         with self._phase("collect"):
@@ -205,6 +215,13 @@ class TestExecution:
     # ------------------------------------------------------------------ prepare
     def _prepare(self) -> None:
         test = self.test
+        if test.matrix is not None and test.matrix.unsupported is not None:
+            reason = test.matrix.unsupported
+            raise _Abort(Check(name=f"tester {test.matrix.axes.tester} cell", status="unsupported", reason=reason))
+        if self.preparation is not None:
+            failures = self.preparation.failures(test)
+            if failures:
+                raise _Abort(*failures)
         try:
             self.order = start_order(test.services)
         except StartOrderError as exc:
@@ -216,6 +233,7 @@ class TestExecution:
             bus=self.bus,
             experiment=self.experiment,
             run_id=self.run_id,
+            preparation=self.preparation.environment(environment_class) if self.preparation else None,
         )
         try:
             contexts = self.environment.plan(test)
@@ -231,7 +249,10 @@ class TestExecution:
             implementation_configs={name: service.implementation for name, service in test.services.items()},
         )
         protocol_classes = {s.protocol_class for s in test.services.values() if s.protocol_class is not None}
-        self.protocols = [protocol_class() for protocol_class in protocol_classes]
+        self.protocols = [
+            self.preparation.protocol(protocol_class) if self.preparation else protocol_class()
+            for protocol_class in protocol_classes
+        ]
         for protocol in self.protocols:
             self._plugin_call(f"protocol {protocol.name}", lambda p=protocol: p.prepare_test(self.test_context))
         if test.matrix is not None:
@@ -255,7 +276,11 @@ class TestExecution:
                     service_name=name, implementation=manager.implementation_name, role=context.role
                 )
             )
-            self._plugin_call(name, lambda m=manager: m.prepare(self.registry))
+            state = self.preparation.manager_state(test, resolved) if self.preparation else None
+            if state is not None:
+                manager.adopt_preparation(state)  # prepared once for the experiment
+            else:
+                self._plugin_call(name, lambda m=manager: m.prepare(self.registry))
             argv = self._plugin_call(name, lambda m=manager, c=context: m.generate_run_argv(role=c.role))
             run_env = self._plugin_call(
                 name, lambda m=manager, c=context: m.get_run_environment(c.role, **m.run_arguments(c.role))
@@ -333,8 +358,10 @@ class TestExecution:
         if probe is None:
             self.bus.publish(ServiceReadyEvent(service_name=service.name, probe="none", waited=0.0))
             return
-        limit = min(self.environment.readiness_timeout, self.deadline - began)
-        pause = 0.005
+        # The test's own deadline may come first (a slow deploy used up its time).
+        limit = max(0.0, min(self.environment.readiness_timeout, self.deadline - began))
+        limited_by_test = self.deadline - began < self.environment.readiness_timeout
+        pause = READY_FIRST_PAUSE
         while True:
             code = service.running.poll()
             if code is not None:
@@ -343,18 +370,26 @@ class TestExecution:
                     service, f"{service.name} exited with code {code} before it was ready ({probe.describe()})"
                 )
             remaining = began + limit - time.monotonic()
-            if probe.attempt(min(0.5, max(remaining, 0.01))):
+            if probe.attempt(min(READY_ATTEMPT_TIMEOUT, max(remaining, 0.01))):
                 waited = time.monotonic() - began
                 self.bus.publish(ServiceReadyEvent(service_name=service.name, probe=probe.describe(), waited=waited))
                 return
-            if time.monotonic() - began >= limit:
-                self._not_ready(
-                    service, f"{service.name} was not ready after {limit:.1f}s: {probe.describe()} never succeeded"
-                )
-            # Back off between attempts (a refused connection returns at once); wakes on Ctrl-C.
-            if self.cancellation.wait(pause):
+            waited = time.monotonic() - began
+            if waited >= limit:
+                if limited_by_test:
+                    reason = (
+                        f"{service.name} was not ready when the test's timeout "
+                        f"({self.test.config.timeout:g}s) ran out, {waited:.1f}s after it started: "
+                        f"{probe.describe()} never succeeded"
+                    )
+                else:
+                    reason = f"{service.name} was not ready after {limit:.1f}s: {probe.describe()} never succeeded"
+                self._not_ready(service, reason)
+            # A refused attempt returns at once: pause between attempts, briefly, so that
+            # a server is seen within milliseconds of binding; wakes on Ctrl-C.
+            if self.cancellation.wait(min(pause, max(remaining, 0.0))):
                 raise _Abort(self._cancelled_check())
-            pause = min(pause * 2, 0.1)
+            pause = min(pause * 2, READY_MAX_PAUSE)
 
     def _not_ready(self, service: _Service, reason: str) -> None:
         self.bus.publish(ServiceErrorEvent(service_name=service.name, error=reason))

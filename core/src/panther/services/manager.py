@@ -148,14 +148,29 @@ class BaseServiceManager(ABC):
         return shlex.join(self.generate_run_argv(role=role, **kwargs))
 
     def prepare(self, plugin_manager: Any = None) -> None:
-        """Run the plugin's preparation once."""
+        """Run the plugin's preparation once.
+
+        The runner calls it once per experiment, before any test's clock starts, on
+        one manager per distinct ``implementation:`` block, role and network
+        environment; what ``_do_prepare`` sets on that manager (the path of a built
+        binary) is set on every test's manager of the same kind (see
+        :meth:`adopt_preparation`), whose own ``prepare()`` then does nothing.
+        """
         if not self.prepared:
             self._do_prepare(plugin_manager)
             self.prepared = True
 
+    def adopt_preparation(self, state: dict[str, Any]) -> None:
+        """Take the attributes a preparation set on another manager of the same kind,
+        and count as prepared."""
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.prepared = True
+
     def emit_event(self, event: Event) -> None:
         if self.event_bus is not None:
-            if self.context is not None and event.test is None:
+            # A manager prepared for the whole experiment belongs to no test (no test name).
+            if self.context is not None and event.test is None and self.context.test_name:
                 event.test = self.context.test_name
             self.event_bus.publish(event)
 

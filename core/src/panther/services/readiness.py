@@ -40,7 +40,13 @@ class TcpConnectProbe(ReadinessProbe):
 
 
 class UdpProbe(ReadinessProbe):
-    """Send a datagram and wait for an answer that ``accept`` recognises."""
+    """Send a datagram and wait for an answer that ``accept`` recognises.
+
+    The socket is connected to the server's address: while nothing is bound
+    there, the kernel's ICMP port-unreachable ends the attempt at once (an
+    unconnected socket never sees it and would wait its whole timeout), so a
+    server is noticed within the runner's pause of binding.
+    """
 
     def __init__(
         self,
@@ -58,10 +64,11 @@ class UdpProbe(ReadinessProbe):
         with socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.settimeout(timeout)
             try:
-                sock.sendto(self._payload(), (self.host, self.port))
-                data, _ = sock.recvfrom(65535)
+                sock.connect((self.host, self.port))
+                sock.send(self._payload())
+                data = sock.recv(65535)
             except OSError:
-                # Timeout, or ICMP port unreachable surfacing as ConnectionRefused.
+                # Refused (nothing bound yet), or no answer before the timeout.
                 return False
             return self._accept(data)
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import uuid
+from pathlib import Path
 from typing import Any, Literal
 
-from panther import BaseServiceManager, ImplementationConfig, UnsupportedFeatureError, register_plugin
+from panther import (
+    BaseServiceManager,
+    ImplementationConfig,
+    ServiceManagerError,
+    UnsupportedFeatureError,
+    register_plugin,
+)
 
 Behaviour = Literal["normal", "crash", "hang", "never_ready", "unsupported", "argv_echo"]
+Preparation = Literal["nothing", "build", "fail", "unsupported"]
 
 
 class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=True):
@@ -17,6 +27,11 @@ class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=T
     # The client's lines are "<message> <index>".
     message: str = "hello"
     spawn_orphan: bool = False
+    # What _do_prepare does: "build" runs a real program for build_seconds, appends a
+    # line to build_log and gives the services a label of its own making.
+    prepare: Preparation = "nothing"
+    build_seconds: float = 0.0
+    build_log: str | None = None
 
 
 @register_plugin(
@@ -40,14 +55,28 @@ class DemoEchoServiceManager(BaseServiceManager):
             return [str(kwargs["binary_path"])]
         return [sys.executable, "-m", "panther_test_demo_plugins.echo"]
 
+    def _do_prepare(self, plugin_manager: Any = None) -> None:
+        if self.config.prepare == "fail":
+            raise ServiceManagerError("demo_echo: the build failed (as configured)")
+        if self.config.prepare == "unsupported":
+            raise UnsupportedFeatureError("demo_echo: cannot be built here (as configured)")
+        if self.config.prepare == "build":
+            sleep = "import sys, time; time.sleep(float(sys.argv[1]))"
+            subprocess.run([sys.executable, "-c", sleep, str(self.config.build_seconds)], check=True)
+            self.build_label = f"built-{uuid.uuid4().hex[:8]}"
+            if self.config.build_log:
+                with Path(self.config.build_log).open("a") as log:
+                    log.write(f"{self.build_label} {self.context.role if self.context else ''}\n")
+
     def _common_args(self, subcommand: str, **kwargs: Any) -> list[str]:
+        label = getattr(self, "build_label", None) or kwargs["label"]
         args = [
             subcommand,
             "--host", str(kwargs["host"]),
             "--port", str(kwargs["port"]),
             "--transport", str(kwargs.get("transport", "tcp")),
             "--behaviour", str(kwargs["behaviour"]),
-            "--label", str(kwargs["label"]),
+            "--label", str(label),
         ]  # fmt: skip
         return [*args, "--spawn-orphan"] if kwargs.get("spawn_orphan") else args
 
