@@ -40,6 +40,15 @@ class QuicInteropOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     # The ALPN of the cases that do not name one: "auto" is hq-interop when both
     # implementations speak it, else h3.
     alpn: Literal["auto", "hq-interop", "h3"] = "auto"
+    # ``implementation:`` keys, by implementation name, for every cell it takes part
+    # in (a build of your own: {picoquic: {binary_path: ...}}); then for it as a server
+    # only, and as a client only. They are checked against the plugin's keys.
+    implementations: dict[str, dict[str, Any]] = {}
+    servers: dict[str, dict[str, Any]] = {}
+    clients: dict[str, dict[str, Any]] = {}
+    # ``protocol:`` keys for both services of every cell; they win over the case's
+    # (``seed``, or ``alpn``/``version`` to see a case fail).
+    protocol: dict[str, Any] = {}
 
 
 @register_plugin(
@@ -68,15 +77,16 @@ class QuicInteropSuite(TestSuite):
         network: dict[str, Any] = {"path": dict(test_case.path)}
         if test_case.ip_version == 6:
             network["host"] = "::1"
+        client_protocol = {"role": "client", "target": "server", "verify_peer": pairing.verify_peer}
         return SuiteCell(
             services={
                 "server": {
-                    "implementation": {"name": server, "type": "iut"},
-                    "protocol": {**protocol, "role": "server"},
+                    "implementation": _implementation(server, options.implementations, options.servers),
+                    "protocol": {**protocol, "role": "server", **options.protocol},
                 },
                 "client": {
-                    "implementation": {"name": client, "type": "iut"},
-                    "protocol": {**protocol, "role": "client", "target": "server", "verify_peer": pairing.verify_peer},
+                    "implementation": _implementation(client, options.implementations, options.clients),
+                    "protocol": {**protocol, **client_protocol, **options.protocol},
                 },
             },
             network_environment=network,
@@ -116,6 +126,10 @@ class QuicInteropSuite(TestSuite):
             return Check(name=MEASUREMENT_CHECK, status="unsupported", reason=f"no evidence: {missing}", evidence=wire.files)
         test.measurements[MEASUREMENT] = value
         return Check(name=MEASUREMENT_CHECK, status=verdict.status, reason=verdict.reason, evidence=wire.files)
+
+
+def _implementation(name: str, every_role: dict[str, dict[str, Any]], this_role: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"name": name, "type": "iut", **every_role.get(name, {}), **this_role.get(name, {})}
 
 
 def _did_not_take_part(outcome: ServiceOutcome) -> bool:
