@@ -20,7 +20,8 @@ TABLE = case_table(
         client=lambda case, arguments: {"tickets": f"{arguments['output_dir']}/tickets"},
         client_runs=2,
     ),
-    keyupdate=CaseSupport.unsupported("toyquic cannot update its keys"),
+    keyupdate=CaseSupport.unsupported("toyquic cannot update its keys", roles=("client",)),
+    v2=CaseSupport.unsupported("toyquic speaks v1 only"),
 )
 
 
@@ -87,6 +88,11 @@ def test_the_three_ways_a_case_is_unsupported_each_say_why(case: str, role: str,
     assert reason in str(caught.value)
 
 
+def test_a_case_unsupported_in_one_role_is_done_in_the_other(tmp_path: Path) -> None:
+    # A server answers a key update it could not start itself.
+    assert toy("server", tmp_path).generate_run_argv("server", test_case="keyupdate")[1:] == ["server"]
+
+
 def test_a_table_naming_no_case_is_the_plugin_authors_mistake() -> None:
     with pytest.raises(ValueError, match="not QUIC test cases: zero_rtt"):
         case_table(zero_rtt=CaseSupport("-0"))
@@ -95,7 +101,7 @@ def test_a_table_naming_no_case_is_the_plugin_authors_mistake() -> None:
 def test_the_readme_table_says_what_the_plugin_does_and_why_not() -> None:
     table = case_table_markdown(TABLE, ToyQuic().get_supported_features())
     assert "| `retry` | yes | -r |" in table
-    assert "| `keyupdate` | no | toyquic cannot update its keys |" in table
+    assert "| `keyupdate` | not as a client | toyquic cannot update its keys |" in table
     assert "| `v2` | no | get_supported_features(): v2 not supported |" in table
     assert "| `multiplexing` | no | not said for the server |" in table
     assert "| `handshake` | yes | nothing beyond the files, ALPN, version and address |" in table

@@ -126,7 +126,6 @@ def test_supported_features_tell_the_truth() -> None:
     [
         ("retry", "server", "retry", True),
         ("multiplexing", "server", "max_streams_bidi", MULTIPLEXING_STREAM_LIMIT),
-        ("chacha20", "server", "cipher_suites", ["CHACHA20_POLY1305_SHA256"]),
         ("chacha20", "client", "cipher_suites", ["CHACHA20_POLY1305_SHA256"]),
         ("resumption", "client", "resume", True),
         ("zerortt", "client", "zero_rtt", True),

@@ -152,7 +152,7 @@ def test_resumption_runs_the_client_twice_sharing_its_session_files(tmp_path: Pa
     [
         ("retry", "server", "--validate-addr"),
         ("multiplexing", "server", f"--max-streams-bidi={MULTIPLEXING_STREAM_LIMIT}"),
-        ("chacha20", "server", "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305"),
+        ("chacha20", "client", "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305"),
         ("keyupdate", "client", "--key-update=1ms"),
     ],
 )

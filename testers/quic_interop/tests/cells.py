@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,13 @@ def matrix(
     return {"tests": [{"name": GROUP, "matrix": block}]}
 
 
-def run_matrix(folder: Path, experiment: dict[str, Any], jobs: int = 2) -> ExperimentRun:
+def run_matrix(
+    folder: Path, experiment: dict[str, Any], jobs: int = 2, filters: Sequence[str] = ()
+) -> ExperimentRun:
+    """A whole matrix (or the cells ``filters`` select), ``jobs`` cells at a time."""
     require_tshark()
-    return run_panther(experiment, folder, args=["--jobs", str(jobs)], timeout=3600)
+    args = ["--jobs", str(jobs), *(item for pattern in filters for item in ("--filter", pattern))]
+    return run_panther(experiment, folder, args=args, timeout=3600)
 
 
 def run_cell(

@@ -101,6 +101,10 @@ def case_table_markdown(cases: Mapping[str, CaseSupport], features: Mapping[str,
             asked = [role for role in ("server", "client") if case.action(role)]
             how = f"not said for the {' and '.join(asked)}" if asked else "nothing beyond the files, ALPN, version and address"
             rows.append(f"| `{name}` | {'no' if asked else 'yes'} | {how} |")
+        elif support.supported:
+            rows.append(f"| `{name}` | yes | {support.how} |")
         else:
-            rows.append(f"| `{name}` | {'yes' if support.supported else 'no'} | {support.how} |")
+            roles = support.unsupported_roles
+            scope = "no" if set(roles) >= {"server", "client"} else f"not as a {' or '.join(roles)}"
+            rows.append(f"| `{name}` | {scope} | {support.how} |")
     return "\n".join(rows) + "\n"

@@ -88,7 +88,7 @@ TEST_CASES = case_table(
     multiplexing=CaseSupport(
         "quiche-server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}
     ),
-    chacha20=CaseSupport.unsupported("quiche's apps have no option to choose TLS cipher suites"),
+    chacha20=CaseSupport.unsupported("quiche-client has no option to choose TLS cipher suites", roles=("client",)),
     retry=CaseSupport("quiche-server without --no-retry", server={"retry": True}),
     resumption=CaseSupport(
         "quiche-client runs twice, sharing --session-file", client=_session_file, client_runs=2
@@ -99,5 +99,5 @@ TEST_CASES = case_table(
         client=_session_file,
         client_runs=2,
     ),
-    keyupdate=CaseSupport.unsupported("quiche's apps have no option to update the keys"),
+    keyupdate=CaseSupport.unsupported("quiche-client has no option to update the keys", roles=("client",)),
 )
