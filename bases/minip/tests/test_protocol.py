@@ -45,3 +45,37 @@ def test_prepare_hands_clients_their_count_and_payload_size(tmp_path: Path) -> N
     MinipProtocol().prepare_test(test)
     assert test.services["client"].arguments == {"count": 9, "payload_size": 0}
     assert test.services["server"].arguments == {}
+
+
+def test_prepare_hands_a_server_the_count_of_the_clients_that_target_it(tmp_path: Path) -> None:
+    def context(name: str, role: str, target: str | None = None) -> ServiceContext:
+        return ServiceContext(
+            name=name,
+            role=role,
+            test_name="t",
+            host_output_dir=tmp_path / name,
+            output_dir=tmp_path / name,
+            target=target,
+        )
+
+    services = {
+        "server": context("server", "server"),
+        "other": context("other", "server"),
+        "a": context("a", "client", "server"),
+        "b": context("b", "client", "server"),
+    }
+    test = ProtocolTest(
+        name="t",
+        iteration=1,
+        output_dir=tmp_path,
+        services=services,
+        protocol_configs={
+            "server": MinipProtocolConfig(name="minip", role="server"),
+            "other": MinipProtocolConfig(name="minip", role="server"),
+            "a": MinipProtocolConfig(name="minip", role="client", target="server", count=3),
+            "b": MinipProtocolConfig(name="minip", role="client", target="server", count=4),
+        },
+    )
+    MinipProtocol().prepare_test(test)
+    assert test.services["server"].arguments == {"count": 7}
+    assert test.services["other"].arguments == {}

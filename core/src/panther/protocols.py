@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from panther.config.models import ProtocolConfig
+from panther.netpath.files import NetworkPath
 from panther.services.context import ServiceContext
 from panther.services.outcome import Check, ServiceOutcome
 
@@ -36,6 +37,9 @@ class TestContext:
     implementation_configs: dict[str, Any] = field(default_factory=dict)
     # Numbers measured from the evidence (``goodput_mbps``: 94.2); copied into the result.
     measurements: dict[str, float] = field(default_factory=dict)
+    # The path between clients and servers, when the network environment put one there:
+    # its captures and record (complete when evaluate_test runs). None: no path, no capture.
+    network_path: NetworkPath | None = None
 
     def services_with_role(self, role: str) -> list[ServiceContext]:
         return [service for service in self.services.values() if service.role == role]

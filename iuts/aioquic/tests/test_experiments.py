@@ -3,11 +3,15 @@ that must end in the right verdict (never a hang, never a pass)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import free_udp_port
 from experiments import TRANSFER, run_experiment, service
+from panther.netpath import read_path_record
+from panther.testing import require_peer, run_panther
 from panther_base_quic import make_certificates
 from panther_base_quic.testing import require_ngtcp2
 
@@ -127,3 +131,37 @@ def test_file_arriving_truncated(tmp_path: Path) -> None:
     assert received["status"] == "failed"
     assert "truncated" in received["reason"]
     assert run.check("client exit")["status"] == "failed"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_a_transfer_through_the_network_path_decrypts_from_its_capture(host: str, tmp_path: Path) -> None:
+    """The path's captures are real: tshark decrypts both legs with the endpoints' key logs."""
+    tshark = shutil.which("tshark")
+    require_peer("tshark", tshark is not None, "install Debian's tshark package")
+    assert tshark is not None
+    experiment = {
+        "tests": [
+            {
+                "name": "t",
+                "network_environment": {"type": "local", "host": host, "path": {}},
+                "services": {
+                    "server": service("aioquic", "server", "h3"),
+                    "client": service("aioquic", "client", "h3"),
+                },
+                "timeout": 60,
+            }
+        ]
+    }
+    test = run_panther(experiment, tmp_path).test()
+    assert test.verdict == "passed", test.not_passed()
+    assert test.checks["network path"]["status"] == "passed"
+    [route] = read_path_record(test.output_dir / "path" / "path.json").routes
+    for capture, port, keys in (("server.pcap", route.target[1], "server"), ("client.pcap", route.relay[1], "client")):
+        fields = subprocess.run(
+            [tshark, "-r", str(test.output_dir / "path" / capture),
+             "-o", f"tls.keylog_file:{test.output_dir / keys / 'keys.log'}", "-d", f"udp.port=={port},quic",
+             "-T", "fields", "-e", "quic.decryption_failed", "-e", "http3.frame_type"],
+            capture_output=True, text=True, check=True,
+        ).stdout.splitlines()  # fmt: skip
+        assert fields and not any(line.split("\t")[0] for line in fields), f"{capture}: undecryptable packets"
+        assert any(line.split("\t")[1:] != [""] for line in fields), f"{capture}: no HTTP/3 frame decoded"

@@ -41,8 +41,13 @@ class MinipProtocol(BaseProtocol):
     versions = MappingProxyType({"1": VERSION, "v1": VERSION})
 
     def prepare_test(self, test: TestContext) -> None:
-        """Hand each client the number and size of PINGs its ``protocol:`` block asks for."""
+        """Hand each client the number and size of PINGs its ``protocol:`` block asks for,
+        and each server the number of PINGs its clients will send (``count``)."""
         for service in test.services_with_role("client"):
             config: Any = test.protocol_configs.get(service.name)
             service.arguments.setdefault("count", getattr(config, "count", DEFAULT_COUNT))
             service.arguments.setdefault("payload_size", getattr(config, "payload_size", DEFAULT_PAYLOAD_SIZE))
+        for server in test.services_with_role("server"):
+            clients = [client for client in test.services_with_role("client") if client.target == server.name]
+            if clients:
+                server.arguments.setdefault("count", sum(client.arguments["count"] for client in clients))

@@ -26,6 +26,8 @@ T = TypeVar("T")
 _AT = re.compile(r"^(?P<message>.*?) - at `(?P<path>\$[^`]*)`$", re.S)
 _TOKEN = re.compile(r"\.(?P<field>[^.\[]+)|\[(?P<index>\d+)\]|(?P<key>\[\.\.\.\])")
 _EXPECTED = re.compile(r"^Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`")
+# A value of the right type out of its bounds: "Expected `float` <= 1.0".
+_BOUND = re.compile(r"^Expected `(?P<type>[^`]+)` (?P<bound>[<>]=? ?-?[0-9.e+]+)$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`")
 _MISSING = re.compile(r"^Object missing required field `(?P<key>[^`]+)`")
 _ENUM = re.compile(r"^Invalid enum value ")
@@ -62,7 +64,8 @@ def explain(document: SourceDocument, value: Any, target: Any, path: DocPath, re
     unknown = _UNKNOWN.match(message)
     if unknown:
         key = unknown.group("key")
-        allowed = field_names(annotation)
+        # An optional block (``path: PathConfig | None``) lists the keys of its mapping arm.
+        allowed = field_names(_arm_for(annotation, key))
         text = f"unknown key `{key}`"
         close = difflib.get_close_matches(key, allowed, n=1)
         if close:
@@ -76,7 +79,7 @@ def explain(document: SourceDocument, value: Any, target: Any, path: DocPath, re
     missing = _MISSING.match(message)
     if missing:
         key = missing.group("key")
-        wanted = _field_annotation(annotation, key)
+        wanted = _field_annotation(_arm_for(annotation, key), key)
         return document.error(
             f"missing required key `{key}`",
             where,
@@ -87,6 +90,14 @@ def explain(document: SourceDocument, value: Any, target: Any, path: DocPath, re
     if _ENUM.match(message):
         return document.error(
             f"invalid value for `{name}`", where, expected=describe_type(annotation), found=describe_value(found)
+        )
+    bound = _BOUND.match(message)
+    if bound:
+        return document.error(
+            f"`{name}` is out of bounds",
+            where,
+            expected=f"{_type_words(bound.group('type'))} {bound.group('bound')}",
+            found=describe_value(found),
         )
     expected = _EXPECTED.match(message)
     if expected:

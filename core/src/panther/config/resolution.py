@@ -24,6 +24,7 @@ from panther.config.rules import check_test, check_topology
 from panther.config.yaml_source import DocPath, SourceDocument
 from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginError, PluginNotFoundError
+from panther.netpath.config import PathConfig, path_problem
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
@@ -74,6 +75,7 @@ class PluginResolver:
         network_class, network_config = self.network_environment(
             test.network_environment, (*path, "network_environment")
         )
+        self._check_path((*path, "network_environment", "path"), network_config, test.timeout)
         execution = [
             self.execution_environment(entry, (*path, "execution_environment", position))
             for position, entry in enumerate(test.execution_environment)
@@ -86,6 +88,16 @@ class PluginResolver:
             network_environment_config=network_config,
             execution_environments=execution,
         )
+
+    def _check_path(self, path: DocPath, network_config: object, timeout: float) -> None:
+        """A path's settings must agree with each other and with the test's time."""
+        config = getattr(network_config, "path", None)
+        if not isinstance(config, PathConfig):
+            return
+        problem = path_problem(config, timeout)
+        if problem is not None:
+            where, message, expected, found = problem
+            raise self.document.error(message, (*path, *where), expected=expected, found=found)
 
     def implementation(
         self, block: dict[str, Any], path: DocPath

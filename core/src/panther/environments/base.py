@@ -27,9 +27,12 @@ if TYPE_CHECKING:
     from panther.config.models import ExperimentConfig
     from panther.config.resolved import ResolvedTest
     from panther.events import EventBus
+    from panther.netpath.deployment import PathDeployment
+    from panther.netpath.files import NetworkPath
     from panther.runner.cancellation import Cancellation
     from panther.services.context import ServiceContext
     from panther.services.manager import BaseServiceManager
+    from panther.services.outcome import Check
 
 #: File names of a service's captured output, inside its host output folder.
 STDOUT_LOG = "stdout.log"
@@ -147,6 +150,8 @@ class NetworkEnvironment(ABC):
         self.experiment = experiment
         #: Value of :data:`RUN_MARKER` for every service this environment starts.
         self.run_id = run_id
+        #: The path between the test's clients and servers, when the test has one (set by ``plan``).
+        self.path: PathDeployment | None = None
         #: What :meth:`prepare_experiment` returned for this run (empty when it made nothing).
         self.preparation = preparation if preparation is not None else EnvironmentPreparation()
 
@@ -196,6 +201,15 @@ class NetworkEnvironment(ABC):
     def teardown(self) -> None:
         """End every service this environment started and release what it holds
         (ports, networks). Safe to call more than once."""
+
+    @property
+    def network_path(self) -> NetworkPath | None:
+        """Where the test's path records (None: the test has no path)."""
+        return self.path.files if self.path is not None else None
+
+    def finish_network_path(self) -> list[Check]:
+        """End the path once the services have ended, so its records are complete; its check."""
+        return self.path.finish() if self.path is not None else []
 
     def default_readiness_probe(
         self, service: RunningService, context: ServiceContext, transport: str

@@ -33,6 +33,8 @@ from panther.environments.base import (
     folder_name,
 )
 from panther.environments.ports import ALLOCATOR
+from panther.netpath.config import PathConfig
+from panther.netpath.files import PATH_FOLDER
 from panther.plugins.manifest import register_plugin
 from panther.runner.watchdog import session_started
 from panther.services.context import ServiceContext
@@ -57,6 +59,8 @@ class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=
     use_declared_ports: bool = False
     # The longest to wait for one server to become ready, in seconds.
     readiness_timeout: float = 30.0
+    # A path between the clients and their servers (a relay that records and impairs).
+    path: PathConfig | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -67,6 +71,8 @@ class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"host must be a loopback address (127.0.0.0/8 or ::1), got {self.host!r}")
         if self.readiness_timeout <= 0:
             raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
+        if self.path is not None and self.path.rebinds_address and ":" in self.host:
+            raise ValueError("path.rebind with change: address needs an IPv4 host (::1 is the only IPv6 loopback)")
 
 
 def declared_port(ports: list[str]) -> int | None:
@@ -181,7 +187,7 @@ class LocalNetworkEnvironment(NetworkEnvironment):
         host = self.config.host if isinstance(self.config, LocalConfig) else "127.0.0.1"
         use_declared = isinstance(self.config, LocalConfig) and self.config.use_declared_ports
         contexts: dict[str, ServiceContext] = {}
-        used_folders: set[str] = set()
+        used_folders: set[str] = {PATH_FOLDER}
         for name, service in test.services.items():
             folder = folder_name(name)
             while folder in used_folders:
@@ -213,6 +219,10 @@ class LocalNetworkEnvironment(NetworkEnvironment):
                 raise ValueError(f"service {name!r}: target {context.target!r} is not a service of this test")
             if context.role == "client":
                 context.host, context.port = target.host, target.port
+        if isinstance(self.config, LocalConfig) and self.config.path is not None:
+            from panther.netpath.local import LocalRelay
+
+            self.path = LocalRelay.deploy(self.config.path, contexts, self.test_dir, host=host, run_id=self.run_id)
         return contexts
 
     def _allocate(self, host: str) -> int:
@@ -252,6 +262,8 @@ class LocalNetworkEnvironment(NetworkEnvironment):
     def teardown(self) -> None:
         for service in self._services:
             service.stop(grace=1.0)
+        if self.path is not None:
+            self.path.stop()
         ALLOCATOR.release(self._ports)
         self._ports.clear()
 

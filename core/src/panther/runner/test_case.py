@@ -169,6 +169,9 @@ class TestExecution:
             checks.append(self._harness_error("run", exc))
         with self._phase("collect"):
             outcomes = self._guarded(checks, "collect", self._collect)
+            if self.environment is not None:
+                # Before any verdict: the path's captures are complete only once it has ended.
+                checks += self._guarded(checks, "network path", self.environment.finish_network_path) or []
         with self._phase("verdict"):
             checks += self._guarded(checks, "verdict", lambda: self._judge(outcomes or {})) or []
             checks += self._not_started()
@@ -239,6 +242,8 @@ class TestExecution:
             contexts = self.environment.plan(test)
         except ValueError as exc:
             raise _Abort(Check(name="plan", status="error", reason=str(exc))) from None
+        for context in contexts.values():
+            context.iteration = self.iteration
 
         self.test_context = TestContext(
             name=test.name,
@@ -247,6 +252,7 @@ class TestExecution:
             services=contexts,
             protocol_configs={name: service.protocol for name, service in test.services.items()},
             implementation_configs={name: service.implementation for name, service in test.services.items()},
+            network_path=self.environment.network_path,
         )
         protocol_classes = {s.protocol_class for s in test.services.values() if s.protocol_class is not None}
         self.protocols = [

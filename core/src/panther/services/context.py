@@ -32,6 +32,8 @@ class ServiceContext:
     # Variables from the service's ``environment:`` block.
     env: dict[str, str] = field(default_factory=dict)
     timeout: float | None = None
+    # Which iteration of the test this is (1-based): a seeded plugin varies its seed by it.
+    iteration: int = 1
 
     def service_path(self, host_path: Path) -> str:
         """Where the service sees ``host_path``, a path inside its host output folder."""
