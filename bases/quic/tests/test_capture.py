@@ -17,10 +17,14 @@ from panther_base_quic.capture import (
     read_capture,
     tshark_argv,
 )
+from panther_base_quic.capture_slice import slice_capture
 from panther_base_quic.probe import build_probe_packet
 
 # Lines tshark 4.0 printed for FIELDS while reading real captures of aioquic endpoints.
-TOKEN = "670064c98abd4733c604abb9760190fbca75479094aeb7f84a9a7e16b60f4945fe59d14cf6614a29dda6ac078e4db976293479c906719ea0187101feb6"
+TOKEN = (
+    "670064c98abd4733c604abb9760190fbca75479094aeb7f84a9a7e16b60f4945"
+    "fe59d14cf6614a29dda6ac078e4db976293479c906719ea0187101feb6"
+)
 RETRY_EXCHANGE = "\n".join(
     [
         "1\t0.000000000\t127.0.0.1\t\t35294\t127.0.0.1\t\t24451\t1208\t0\t1\t0\t\t0x00000001\tdcaae2453d0481cd\t"
@@ -48,7 +52,10 @@ ZERO_RTT = (
     "474b940f14e1bd77,474b940f14e1bd77\t9da0aa560f051313,9da0aa560f051313\t0\t\t\t\t6,11,11\t24,27\t\t1\t"
     "0x1302,0x1301,0x1303\t51,43,13,10,45,16,57,42,41\thq-interop\t128"
 )
-ONE_RTT_PHASE_ONE = "51\t0.107348000\t127.0.0.1\t\t24443\t127.0.0.1\t\t58820\t1208\t0\t0\t\t\t\tc667fed301bf7260\t\t\t\t\t1\t14\t1165\t\t\t\t\t\t"
+ONE_RTT_PHASE_ONE = (
+    "51\t0.107348000\t127.0.0.1\t\t24443\t127.0.0.1\t\t58820\t1208\t0\t0\t\t\t\t"
+    "c667fed301bf7260\t\t\t\t\t1\t14\t1165\t\t\t\t\t\t"
+)
 
 
 def test_coalesced_packets_are_aligned_one_by_one() -> None:
@@ -127,7 +134,9 @@ def test_tshark_reads_a_probe_and_its_version_negotiation(tmp_path: Path) -> Non
     require_peer("tshark", shutil.which("tshark") is not None, "install Debian's tshark")
     dcid, scid = os.urandom(8), os.urandom(8)
     probe = build_probe_packet(dcid, scid, 0x1A2A3A4A)
-    negotiation = bytes([0x80]) + b"\0\0\0\0" + bytes([8]) + scid + bytes([8]) + dcid + struct.pack("!II", 1, 0x6B3343CF)
+    negotiation = (
+        bytes([0x80]) + b"\0\0\0\0" + bytes([8]) + scid + bytes([8]) + dcid + struct.pack("!II", 1, 0x6B3343CF)
+    )
     client, server = ("10.0.0.1", 50000), ("10.0.0.2", 4433)
     capture = read_capture(_pcap(tmp_path / "server.pcap", [(client, server, probe), (server, client, negotiation)]))
     assert [[p.kind for p in d.long_packets] for d in capture.datagrams] == [["unknown"], ["version_negotiation"]]
@@ -145,3 +154,40 @@ def test_a_missing_capture_or_tshark_is_a_capture_error(tmp_path: Path) -> None:
     (tmp_path / "broken.pcap").write_bytes(b"not a capture")
     with pytest.raises(CaptureError, match="tshark could not read"):
         read_capture(tmp_path / "broken.pcap")
+
+
+def test_a_capture_is_cut_to_its_long_header_datagrams_and_timed_whole(tmp_path: Path) -> None:
+    client, server = ("10.0.0.1", 50000), ("10.0.0.2", 4433)
+    long_header, short_header = b"\xc0" + b"\0" * 1199, b"\x40" + b"\0" * 1199
+    datagrams = [
+        (client, server, long_header),
+        (server, client, long_header),
+        (server, client, short_header),
+        (client, server, short_header[:40]),
+        (server, client, short_header),
+    ]
+    pcap = _pcap(tmp_path / "server.pcap", datagrams)
+    cut = slice_capture(pcap, tmp_path / "none.pcap", "none")
+    assert cut is not None and cut.numbers == [1, 2] and cut.ip_versions == {4: 5}
+    assert [(s.number, s.source, s.size, s.long_header) for s in cut.timeline][2:4] == [
+        (3, "10.0.0.2:4433", 1200, False),
+        (4, "10.0.0.1:50000", 40, False),
+    ]
+    assert cut.timeline[4].time - cut.timeline[0].time == pytest.approx(0.004)
+    assert slice_capture(pcap, tmp_path / "tail.pcap", 2).numbers == [1, 2, 4, 5]  # type: ignore[union-attr]
+    assert slice_capture(pcap, tmp_path / "all.pcap", "all").numbers == [1, 2, 3, 4, 5]  # type: ignore[union-attr]
+    assert len((tmp_path / "none.pcap").read_bytes()) < len(pcap.read_bytes()) // 2
+    (tmp_path / "other.pcap").write_bytes(b"\xd4\xc3\xb2\xa1" + b"\0" * 16 + struct.pack("<I", 147))
+    assert slice_capture(tmp_path / "other.pcap", tmp_path / "x.pcap", "none") is None  # a link type it cannot cut
+
+
+def test_datagram_numbers_and_ip_versions_survive_the_cut(tmp_path: Path) -> None:
+    require_peer("tshark", shutil.which("tshark") is not None, "install Debian's tshark")
+    dcid, scid = os.urandom(8), os.urandom(8)
+    client, server = ("10.0.0.1", 50000), ("10.0.0.2", 4433)
+    filler = [(client, server, b"\x40" + os.urandom(60)) for _ in range(3)]
+    probe = build_probe_packet(dcid, scid, 0x1A2A3A4A)
+    pcap = _pcap(tmp_path / "server.pcap", [*filler, (client, server, probe)])
+    capture = read_capture(pcap, short_headers="none", quic_ports=[4433])
+    assert [d.number for d in capture.datagrams] == [4]
+    assert capture.ip_versions == {4: 4} and len(capture.timeline) == 4

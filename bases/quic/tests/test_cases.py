@@ -97,7 +97,11 @@ def test_keys_written_in_the_protocol_block_win_over_the_case(tmp_path: Path) ->
     test = _test(tmp_path, test_case="http3", alpn="hq-interop", version="v2", transfer=[10])
     QUICProtocol().prepare_test(test)
     client = test.services["client"].arguments
-    assert (client["alpn"], client["quic_version"], client["expected_files"]) == ("hq-interop", "v2", ["transfer-10.bin"])
+    assert (client["alpn"], client["quic_version"], client["expected_files"]) == (
+        "hq-interop",
+        "v2",
+        ["transfer-10.bin"],
+    )
 
 
 def test_services_must_name_the_same_case(tmp_path: Path) -> None:

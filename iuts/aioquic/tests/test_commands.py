@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from panther import ServiceContext
-from panther_iut_aioquic import AioquicConfig, AioquicServiceManager
 from panther_base_quic.cases import MULTIPLEXING_STREAM_LIMIT
 from panther_base_quic.option_table import case_table_markdown
+from panther_iut_aioquic import AioquicConfig, AioquicServiceManager
 from panther_iut_aioquic.__main__ import build_parser
 from panther_iut_aioquic.manager import FEATURES, TEST_CASES
 

@@ -27,9 +27,7 @@ def matrix(
     return {"tests": [{"name": GROUP, "matrix": block}]}
 
 
-def run_matrix(
-    folder: Path, experiment: dict[str, Any], jobs: int = 2, filters: Sequence[str] = ()
-) -> ExperimentRun:
+def run_matrix(folder: Path, experiment: dict[str, Any], jobs: int = 2, filters: Sequence[str] = ()) -> ExperimentRun:
     """A whole matrix (or the cells ``filters`` select), ``jobs`` cells at a time."""
     require_tshark()
     args = ["--jobs", str(jobs), *(item for pattern in filters for item in ("--filter", pattern))]

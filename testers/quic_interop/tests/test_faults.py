@@ -30,7 +30,12 @@ def faults(role: str, *names: str) -> dict[str, Any]:
 
 # (case, matrix options injecting the fault, the check that must fail, what its reason says)
 FAULTS = [
-    ("transfer", faults(CLIENT, "connection-per-file"), "wire: handshakes", "expected 1 handshake, the server answered 3"),
+    (
+        "transfer",
+        faults(CLIENT, "connection-per-file"),
+        "wire: handshakes",
+        "expected 1 handshake, the server answered 3",
+    ),
     ("transfer", faults(SERVER, "truncate"), "client received transfer-524288.bin", "is truncated"),
     ("handshake", {SERVER: {"aioquic": {"retry": True}}}, "wire: no Retry", "the server sent a Retry"),
     ("handshake", {"protocol": {"version": "v2"}}, "wire: QUIC version", "expected only v1 (0x00000001)"),
@@ -68,7 +73,9 @@ def test_ipv4_on_the_wire_fails_ipv6_only(tmp_path: Path) -> None:
     """A transfer over IPv4 (a real handshake cell) judged as the ipv6 case."""
     cell = run_cell(tmp_path, "handshake")
     assert cell.verdict == "passed", "\n".join(cell.not_passed())
-    verdict = checks.ipv6_only(Wire(folder=cell.output_dir / "path", keylog=None, short_headers="none"), quic_test_case("ipv6"))
+    verdict = checks.ipv6_only(
+        Wire(folder=cell.output_dir / "path", keylog=None, short_headers="none"), quic_test_case("ipv6")
+    )
     assert verdict.status == "failed" and "went over IPv4" in verdict.reason
 
 

@@ -39,11 +39,16 @@ def test_the_pair_decides_the_alpn_and_certificate_checks() -> None:
     # gtlsclient speaks only h3 and verifies no certificate.
     assert with_ngtcp2.services["client"]["protocol"]["alpn"] == "h3"
     assert with_ngtcp2.services["client"]["protocol"]["verify_peer"] is False
-    assert suite.cell("handshake", "aioquic", "aioquic", QuicInteropOptions(alpn="h3")).services["server"]["protocol"][
-        "alpn"
-    ] == "h3"
+    assert (
+        suite.cell("handshake", "aioquic", "aioquic", QuicInteropOptions(alpn="h3")).services["server"]["protocol"][
+            "alpn"
+        ]
+        == "h3"
+    )
     # A case that names its ALPN keeps it.
-    assert suite.cell("http3", "aioquic", "aioquic", QuicInteropOptions()).services["server"]["protocol"]["alpn"] == "h3"
+    assert (
+        suite.cell("http3", "aioquic", "aioquic", QuicInteropOptions()).services["server"]["protocol"]["alpn"] == "h3"
+    )
 
 
 def test_cases_shape_their_cells() -> None:

@@ -116,10 +116,10 @@ def slice_capture(source: Path, destination: Path, short_headers: ShortHeaders) 
         offset = _ip_offset(linktype, frame)
         found = _udp(frame, offset) if offset is not None else None
         if found is not None:
-            version, source, payload = found
+            version, sender, payload = found
             long_header = bool(payload) and payload[0] & 0x80 != 0
             result.ip_versions[version] += 1
-            result.timeline.append(Sighting(number, seconds + part * fraction, source, len(payload), long_header))
+            result.timeline.append(Sighting(number, seconds + part * fraction, sender, len(payload), long_header))
             records.append((number, data[position:end], long_header))
         position = end
     short = [record for record in records if not record[2]]

@@ -23,8 +23,8 @@ from panther.services.readiness import ReadinessProbe
 from panther_base_quic.case_support import AppliedCase, CaseSupport, case_arguments
 from panther_base_quic.cases import quic_test_case
 from panther_base_quic.config import QUICConfig
-from panther_base_quic.reconnect import reconnect_argv
 from panther_base_quic.probe import version_negotiation_probe
+from panther_base_quic.reconnect import reconnect_argv
 from panther_base_quic.versions import DEFAULT_VERSION, quic_version_wire
 
 DEFAULT_PORT = 4443
@@ -108,7 +108,10 @@ class BaseQUICServiceManager(BaseServiceManager):
         # that runs both is announced.
         bus, self.event_bus = self.event_bus, None
         try:
-            runs = [super(BaseQUICServiceManager, self).generate_run_argv(role=role, **{**kwargs, "urls": half}) for half in halves]
+            runs = [
+                super(BaseQUICServiceManager, self).generate_run_argv(role=role, **{**kwargs, "urls": half})
+                for half in halves
+            ]
         finally:
             self.event_bus = bus
         argv = reconnect_argv(sys.executable, runs)

@@ -94,12 +94,20 @@ def case_table_markdown(cases: Mapping[str, CaseSupport], features: Mapping[str,
     rows = ["| case | supported | how, or why not |", "|---|---|---|"]
     for name, case in QUIC_TEST_CASES.items():
         support = cases.get(name)
-        lacking = [key for role in ("server", "client") for key in case.required_features(role) if features.get(key) is False]
+        lacking = [
+            key for role in ("server", "client") for key in case.required_features(role) if features.get(key) is False
+        ]
         if lacking:
-            rows.append(f"| `{name}` | no | get_supported_features(): {', '.join(dict.fromkeys(lacking))} not supported |")
+            rows.append(
+                f"| `{name}` | no | get_supported_features(): {', '.join(dict.fromkeys(lacking))} not supported |"
+            )
         elif support is None:
             asked = [role for role in ("server", "client") if case.action(role)]
-            how = f"not said for the {' and '.join(asked)}" if asked else "nothing beyond the files, ALPN, version and address"
+            how = (
+                f"not said for the {' and '.join(asked)}"
+                if asked
+                else "nothing beyond the files, ALPN, version and address"
+            )
             rows.append(f"| `{name}` | {'no' if asked else 'yes'} | {how} |")
         elif support.supported:
             rows.append(f"| `{name}` | yes | {support.how} |")

@@ -143,7 +143,9 @@ def check_download(service: str, item: TransferFile, download_dir: Path) -> Chec
             evidence=[str(path)],
         )
     difference = (
-        None if _file_digest(path) == content_digest(item.size, item.seed, item.key) else _first_difference(item.content(), path)
+        None
+        if _file_digest(path) == content_digest(item.size, item.seed, item.key)
+        else _first_difference(item.content(), path)
     )
     if difference is not None:
         return Check(
@@ -173,7 +175,9 @@ def check_downloads(service: str, plan: list[TransferFile], download_dir: Path) 
         name=f"{service} received {len(plan)} files",
         status="failed" if wrong else "passed",
         reason=(
-            f"{len(wrong)} of {len(plan)} files did not arrive whole" if wrong else f"{whole} files, {total} bytes, identical"
+            f"{len(wrong)} of {len(plan)} files did not arrive whole"
+            if wrong
+            else f"{whole} files, {total} bytes, identical"
         ),
         evidence=[str(download_dir)],
     )

@@ -22,9 +22,9 @@ from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironment
 from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.config.rules import check_test, check_topology
 from panther.config.yaml_source import DocPath, SourceDocument
+from panther.netpath.config import PathConfig, path_problem
 from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginError, PluginNotFoundError
-from panther.netpath.config import PathConfig, path_problem
 
 if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry

@@ -41,9 +41,7 @@ FEATURES = {
 # How the endpoints do each QUIC test case (panther_base_quic.cases); cases not
 # listed ask nothing of them beyond the files, ALPN, version and address.
 TEST_CASES = case_table(
-    multiplexing=CaseSupport(
-        "server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}
-    ),
+    multiplexing=CaseSupport("server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}),
     chacha20=CaseSupport("client --cipher-suites", client={"cipher_suites": [CHACHA20_SUITE]}),
     retry=CaseSupport("server --retry", server={"retry": True}),
     resumption=CaseSupport("client --resume (two connections in one run)", client={"resume": True}),

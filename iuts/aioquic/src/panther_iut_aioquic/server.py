@@ -156,13 +156,20 @@ async def run_server(args: argparse.Namespace) -> int:
     protocol_class = type(
         "BoundFileServerProtocol",
         (FileServerProtocol,),
-        {"www": www, "quiet": args.quiet, "live": live, "max_streams_bidi": max_streams, "truncate": "truncate" in faults},
+        {
+            "www": www,
+            "quiet": args.quiet,
+            "live": live,
+            "max_streams_bidi": max_streams,
+            "truncate": "truncate" in faults,
+        },
     )
 
     def fetch_ticket(label: bytes) -> SessionTicket | None:
         # A ticket is good for one resumption: 0-RTT data cannot be replayed.
         ticket = tickets.pop(label, None)
         return None if "forget-sessions" in faults else ticket
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

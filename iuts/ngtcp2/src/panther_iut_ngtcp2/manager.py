@@ -73,7 +73,9 @@ def _session_files(case: QuicTestCase, arguments: Mapping[str, Any]) -> dict[str
 # How gtlsserver and gtlsclient do each QUIC test case (panther_base_quic.cases).
 TEST_CASES = case_table(
     multiplexing=CaseSupport("gtlsserver --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}),
-    chacha20=CaseSupport("gtlsclient --ciphers with CHACHA20-POLY1305 only", client={"cipher_suites": [CHACHA20_SUITE]}),
+    chacha20=CaseSupport(
+        "gtlsclient --ciphers with CHACHA20-POLY1305 only", client={"cipher_suites": [CHACHA20_SUITE]}
+    ),
     retry=CaseSupport("gtlsserver --validate-addr", server={"retry": True}),
     resumption=CaseSupport(
         "gtlsclient runs twice with --session-file and --tp-file", client=_session_files, client_runs=2

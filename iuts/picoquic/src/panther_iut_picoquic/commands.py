@@ -67,7 +67,9 @@ def cipher_suite_id(suites: list[str]) -> str:
     names = [suite.upper().removeprefix("TLS_") for suite in suites]
     if len(names) != 1 or names[0] not in CIPHER_SUITE_IDS:
         known = ", ".join(CIPHER_SUITE_IDS)
-        raise UnsupportedFeatureError(f"{NAME}: cipher_suites {suites} is not supported (picoquicdemo -C takes one of: {known})")
+        raise UnsupportedFeatureError(
+            f"{NAME}: cipher_suites {suites} is not supported (picoquicdemo -C takes one of: {known})"
+        )
     return CIPHER_SUITE_IDS[names[0]]
 
 

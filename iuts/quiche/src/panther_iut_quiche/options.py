@@ -90,9 +90,7 @@ TEST_CASES = case_table(
     ),
     chacha20=CaseSupport.unsupported("quiche-client has no option to choose TLS cipher suites", roles=("client",)),
     retry=CaseSupport("quiche-server without --no-retry", server={"retry": True}),
-    resumption=CaseSupport(
-        "quiche-client runs twice, sharing --session-file", client=_session_file, client_runs=2
-    ),
+    resumption=CaseSupport("quiche-client runs twice, sharing --session-file", client=_session_file, client_runs=2),
     zerortt=CaseSupport(
         "quiche-client runs twice, sharing --session-file, with --early-data; quiche-server --early-data",
         server={"early_data": True},

@@ -29,7 +29,11 @@ from panther_base_quic.cases import QuicTestCase
 from panther_tester_quic_interop.evidence import MissingEvidence, Wire
 
 TLS_CHACHA20_POLY1305_SHA256 = 0x1303
-_SUITE_NAMES = {0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256"}
+_SUITE_NAMES = {
+    0x1301: "TLS_AES_128_GCM_SHA256",
+    0x1302: "TLS_AES_256_GCM_SHA384",
+    0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+}
 # Handshake messages only readable once the Handshake packets are decrypted.
 _ENCRYPTED_MESSAGES = {ENCRYPTED_EXTENSIONS, CERTIFICATE, 15, FINISHED}
 
@@ -55,7 +59,9 @@ class WireCheck:
             verdict = self.judge(wire, case)
         except MissingEvidence as missing:
             return Check(name=self.name, status="unsupported", reason=f"no evidence: {missing}", evidence=wire.files)
-        return Check(name=self.name, status=verdict.status, reason=f"{verdict.reason} ({wire.source()})", evidence=wire.files)
+        return Check(
+            name=self.name, status=verdict.status, reason=f"{verdict.reason} ({wire.source()})", evidence=wire.files
+        )
 
 
 def _passed(reason: str) -> Verdict:

@@ -123,12 +123,16 @@ class QuicInteropSuite(TestSuite):
         try:
             verdict, value = measured(wire, case)
         except MissingEvidence as missing:
-            return Check(name=MEASUREMENT_CHECK, status="unsupported", reason=f"no evidence: {missing}", evidence=wire.files)
+            return Check(
+                name=MEASUREMENT_CHECK, status="unsupported", reason=f"no evidence: {missing}", evidence=wire.files
+            )
         test.measurements[MEASUREMENT] = value
         return Check(name=MEASUREMENT_CHECK, status=verdict.status, reason=verdict.reason, evidence=wire.files)
 
 
-def _implementation(name: str, every_role: dict[str, dict[str, Any]], this_role: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _implementation(
+    name: str, every_role: dict[str, dict[str, Any]], this_role: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     return {"name": name, "type": "iut", **every_role.get(name, {}), **this_role.get(name, {})}
 
 
