@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import msgspec
 import pytest
 from panther.config.errors import ConfigError
-from panther.protocols import TestContext as ProtocolTest
-from panther.services.context import ServiceContext
-from panther_base_quic import QUICProtocol, QUICProtocolConfig
+from panther_base_quic import QUICProtocolConfig
 from panther_base_quic.cases import QUIC_TEST_CASES, Files, quic_test_case
 from panther_base_quic.transfer import check_downloads, numbered_plan
 
@@ -55,66 +53,6 @@ def test_numbered_files_each_have_bytes_of_their_own() -> None:
     assert [item.name for item in plan] == ["file-0001.bin", "file-0002.bin", "file-0003.bin"]
     assert len({item.content() for item in plan}) == 3
     assert plan == numbered_plan(3, 32, 1)
-
-
-def _test(root: Path, **keys: object) -> ProtocolTest:
-    def context(name: str, role: str, target: str | None = None) -> ServiceContext:
-        return ServiceContext(
-            name=name,
-            role=role,
-            test_name="t",
-            host_output_dir=root / name,
-            output_dir=PurePosixPath("/srv") / name,
-            host="127.0.0.1",
-            port=4443,
-            target=target,
-        )
-
-    def config(role: str, **more: object) -> QUICProtocolConfig:
-        return msgspec.convert({"name": "quic", "role": role, **keys, **more}, QUICProtocolConfig)
-
-    return ProtocolTest(
-        name="t",
-        iteration=1,
-        output_dir=root,
-        services={"server": context("server", "server"), "client": context("client", "client", "server")},
-        protocol_configs={"server": config("server"), "client": config("client", target="server")},
-    )
-
-
-def test_a_case_decides_the_files_alpn_and_version(tmp_path: Path) -> None:
-    test = _test(tmp_path, test_case="http3")
-    QUICProtocol().prepare_test(test)
-    client = test.services["client"].arguments
-    assert (client["test_case"], client["alpn"], client["quic_version"]) == ("http3", "h3", "rfc9000")
-    assert client["expected_files"] == ["transfer-5120.bin", "transfer-10240.bin", "transfer-512000.bin"]
-    v2 = _test(tmp_path / "v2", test_case="v2")
-    QUICProtocol().prepare_test(v2)
-    assert v2.services["server"].arguments["quic_version_wire"] == 0x6B3343CF
-
-
-def test_keys_written_in_the_protocol_block_win_over_the_case(tmp_path: Path) -> None:
-    test = _test(tmp_path, test_case="http3", alpn="hq-interop", version="v2", transfer=[10])
-    QUICProtocol().prepare_test(test)
-    client = test.services["client"].arguments
-    assert (client["alpn"], client["quic_version"], client["expected_files"]) == (
-        "hq-interop",
-        "v2",
-        ["transfer-10.bin"],
-    )
-
-
-def test_services_must_name_the_same_case(tmp_path: Path) -> None:
-    test = _test(tmp_path)
-    test.protocol_configs["server"] = msgspec.convert(
-        {"name": "quic", "role": "server", "test_case": "retry"}, QUICProtocolConfig
-    )
-    test.protocol_configs["client"] = msgspec.convert(
-        {"name": "quic", "role": "client", "target": "server", "test_case": "handshake"}, QUICProtocolConfig
-    )
-    with pytest.raises(ConfigError, match="different QUIC test cases") as caught:
-        QUICProtocol().prepare_test(test)
-    assert caught.value.found == "server: retry, client: handshake"
 
 
 def test_many_files_are_judged_in_one_check_plus_one_per_file_that_went_wrong(tmp_path: Path) -> None:
