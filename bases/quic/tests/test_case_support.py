@@ -105,3 +105,11 @@ def test_the_readme_table_says_what_the_plugin_does_and_why_not() -> None:
     assert "| `v2` | no | get_supported_features(): v2 not supported |" in table
     assert "| `multiplexing` | no | not said for the server |" in table
     assert "| `handshake` | yes | nothing beyond the files, ALPN, version and address |" in table
+
+
+def test_two_runs_of_a_client_need_the_local_environment(tmp_path: Path) -> None:
+    client = toy("client", tmp_path)
+    assert client.context is not None
+    client.context.environment = "docker_compose"
+    with pytest.raises(UnsupportedFeatureError, match="needs the local network environment, not docker_compose"):
+        client.generate_run_argv("client", test_case="resumption")

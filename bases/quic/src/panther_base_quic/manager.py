@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from panther.events import CommandGenerationEvent
-from panther.services.manager import BaseServiceManager
+from panther.services.manager import BaseServiceManager, UnsupportedFeatureError
 from panther.services.readiness import ReadinessProbe
 
 from panther_base_quic.case_support import AppliedCase, CaseSupport, case_arguments
@@ -103,6 +103,13 @@ class BaseQUICServiceManager(BaseServiceManager):
 
     def _reconnecting_argv(self, role: str, urls: list[str], kwargs: dict[str, Any]) -> list[str]:
         """Two runs of the client: the first fetches the first URL, the second the rest."""
+        if self.context is not None and self.context.environment != "local":
+            # The runs are chained by this package's Python module, which an
+            # implementation's own image does not hold.
+            raise UnsupportedFeatureError(
+                f"{self.implementation_name}: running the client twice (resumption, 0-RTT) needs the local "
+                f"network environment, not {self.context.environment}"
+            )
         halves = [urls[:1], urls[1:]] if len(urls) > 1 else [urls, urls]
         # Each run's command is made by the usual template method; only the command
         # that runs both is announced.
