@@ -3,7 +3,8 @@
 A trivial test has two services that exit at once (``true``). Printed, not asserted:
 - the time of one such test through the runner, against starting and reaping the same
   two processes directly (the baseline, measured in this run): the ratio is the overhead;
-- the throughput of 20 such tests with ``--jobs 1`` and ``--jobs 2``, and their ratio.
+- the throughput of 20 such tests with ``--jobs 1`` (in the harness's process) and
+  ``--jobs 2`` (two worker processes), and their ratio: how ``--jobs`` scales with cores.
 """
 
 from __future__ import annotations

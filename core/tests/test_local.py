@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -169,6 +170,39 @@ def test_port_allocator_never_hands_out_a_held_port():
     assert all(20000 <= port <= 20049 and is_free("127.0.0.1", port) for port in ports)
     allocator.release(ports)
     assert allocator.held == frozenset()
+
+
+def test_a_port_another_harness_claimed_is_never_handed_out(tmp_path):
+    finder = PortAllocator(claims=tmp_path / "finder")
+    low = finder.allocate()  # a port free right now: the only one the allocators below may use
+    finder.release([low])
+    claims = tmp_path / "claims"
+    other = PortAllocator(low=low, high=low, claims=claims)
+    assert other.allocate() == low
+    # Another process (a worker, another harness) holds its claim through the same folder.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_AND_WAIT, str(claims / str(low))], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    other.release([low])
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"claimed\n"
+        mine = PortAllocator(low=low, high=low, claims=claims)
+        with pytest.raises(RuntimeError, match="no free port"):
+            mine.allocate()
+    finally:
+        holder.kill()  # its claim ends with it, however it ends
+        holder.wait()
+    assert mine.allocate() == low
+    mine.release([low])
+
+
+CLAIM_AND_WAIT = (
+    "import fcntl, os, sys\n"
+    "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT, 0o644)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "print('claimed', flush=True)\n"
+    "sys.stdin.read()\n"
+)
 
 
 @pytest.mark.parametrize(

@@ -57,11 +57,18 @@ class MisnamedSuite(NoProtocolSuite):
     protocol: ClassVar[str] = "demo"
 
 
+class DictOptionsSuite(NoProtocolSuite):
+    name = "broken"
+    protocol: ClassVar[str] = "demo"
+    options_class = dict  # type: ignore[assignment]
+
+
 @pytest.mark.parametrize(
     ("attribute", "reason"),
     [
         ("NoProtocolSuite", "sets no `protocol`"),
         ("MisnamedSuite", "MisnamedSuite.name is 'not_its_entry_point', but the entry point registers it as 'broken'"),
+        ("DictOptionsSuite", "DictOptionsSuite.options_class is <class 'dict'>, not a msgspec.Struct"),
     ],
 )
 def test_a_suite_that_breaks_the_contract_is_not_loaded(attribute: str, reason: str) -> None:

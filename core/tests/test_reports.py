@@ -88,27 +88,33 @@ def test_resolved_config_records_the_decoded_plugin_blocks(tmp_path):
 
 
 def test_slow_rewrites_are_spaced_and_a_test_that_ends_meanwhile_is_written_later(tmp_path, monkeypatch):
-    """Rewriting the reports as each test ends may take at most a tenth of the run:
-    here each rewrite takes 0.3 s, so the second test's is deferred by 2.7 s, and lands
-    while the third test is still running."""
+    """Rewriting the reports as each test ends may take at most a share of the run
+    (here a half): each rewrite takes over 0.3 s, so the next one starts at least as
+    long after it ends; the second test (which ends sooner) is written by a deferred
+    rewrite, while the third test (5 s long) still runs."""
     from panther.runner import experiment as experiment_module
 
     real = experiment_module.write_reports
     calls = []
 
     def slow(document, output_dir, **options):
+        began = time.monotonic()
         time.sleep(0.3)
-        calls.append(([test.name for test in document.tests], document.finished))
-        return real(document, output_dir, **options)
+        written = real(document, output_dir, **options)
+        calls.append((began, time.monotonic(), [test.name for test in document.tests], document.finished))
+        return written
 
     monkeypatch.setattr(experiment_module, "write_reports", slow)
+    monkeypatch.setattr(experiment_module, "REWRITE_SHARE", 0.5)
     waiting = "  - name: waits\n    steps: {wait: 5}\n    services:\n" + service("server", "server")
     result = run_yaml("tests:\n" + echo_test("first") + echo_test("second") + waiting, tmp_path)
 
-    assert calls == [
-        (["first"], False),
-        (["first", "second"], False),  # deferred, while "waits" runs
-        (["first", "second", "waits"], True),
-    ]
+    written = [(names, finished) for _, _, names, finished in calls]
+    assert written[0] == (["first"], False) and written[-1] == (["first", "second", "waits"], True)
+    assert (["first", "second"], False) in written  # before "waits" ended
+    rewrites = [(began, ended) for began, ended, _, finished in calls if not finished]
+    for (began, ended), (later, _) in zip(rewrites, rewrites[1:], strict=False):
+        # The runner's clock starts a little before this one: a 0.05 s margin.
+        assert later - began >= (ended - began) / 0.5 - 0.05
     document = json.loads((result.output_dir / "results.json").read_text())
     assert document["finished"] is True and [test["verdict"] for test in document["tests"]] == ["passed"] * 3

@@ -158,3 +158,19 @@ def test_the_core_demo_example_passes(tmp_path):
         "echo over udp [3/3]",
     ]
     assert (result.output_dir / "metrics.json").is_file()
+
+
+def test_a_worker_that_dies_takes_only_its_own_test(tmp_path):
+    text = (
+        "tests:\n"
+        + echo_test("before")
+        + echo_test("ends its worker", client={"exit_while_judging": True})
+        + echo_test("after")
+    )
+    result = run_yaml(text, tmp_path, jobs=2)
+
+    tests = results_by_label(result)
+    assert tests["before"]["verdict"] == tests["after"]["verdict"] == "passed"
+    assert tests["ends its worker"]["verdict"] == "error"
+    assert "worker process ended with 9" in tests["ends its worker"]["reason"]
+    assert processes_of_run(result.run_id) == []

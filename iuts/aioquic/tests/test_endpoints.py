@@ -74,11 +74,13 @@ def test_resumption_zero_rtt_and_key_update(
     server.stop()
     # The server saw the client's key update: the trace of a connection records it.
     qlog_dir = Path(server.process.args[server.process.args.index("--qlog-dir") + 1])
+    # JSON-SEQ: a header record, then one record per event, each after a separator.
+    records = [json.loads(record) for path in qlog_dir.glob("*.sqlog") for record in path.read_text().split("\x1e")[1:]]
+    assert records and records[0]["qlog_format"] == "JSON-SEQ"
     updates = [
-        event
-        for path in qlog_dir.glob("*.qlog")
-        for event in json.loads(path.read_text())["traces"][0]["events"]
-        if event["name"] == "security:key_updated" and event["data"].get("trigger") == "remote_update"
+        record
+        for record in records
+        if record.get("name") == "security:key_updated" and record["data"].get("trigger") == "remote_update"
     ]
     assert updates, "the server never saw a key update"
 

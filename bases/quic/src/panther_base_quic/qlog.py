@@ -63,12 +63,17 @@ def _records(data: bytes) -> Iterator[Any]:
     if not stripped or not _may_hold_evidence(stripped):
         return
     if _RECORD_SEPARATOR not in stripped:
-        try:
-            yield _decode(stripped)
-            return
-        except msgspec.DecodeError:
-            pass  # not one document: try one record per line below
-        chunks = stripped.splitlines()
+        # A whole document is an object: one cut short (its writer was killed) is
+        # not decoded to the end only to fail there.
+        if stripped.endswith(b"}"):
+            try:
+                yield _decode(stripped)
+                return
+            except msgspec.DecodeError:
+                pass  # not one document: try one record per line below
+        # One JSON object per line; lines of anything else (picoquic's draft-00 event
+        # arrays in a file that is not valid JSON) are not records of this reader.
+        chunks = [line for line in stripped.splitlines() if line.lstrip().startswith(b"{")]
     else:
         chunks = stripped.split(_RECORD_SEPARATOR)
     for chunk in chunks:

@@ -5,8 +5,8 @@ their addresses, ports and folders (:meth:`NetworkEnvironment.plan`), starts eac
 service from an argv list (:meth:`NetworkEnvironment.start`) and ends everything it
 started (:meth:`NetworkEnvironment.teardown`). What it can do once for a whole
 experiment (build images) it does in :meth:`NetworkEnvironment.prepare_experiment`,
-before any test's clock starts; each of its instances receives the result. The runner owns *when*: the order of
-starts, readiness, timeouts and verdicts. A running service is a
+before any test's clock starts; each of its instances receives the result. The
+runner owns *when*: the order of starts, readiness, timeouts and verdicts. A running service is a
 :class:`RunningService` whichever environment runs it.
 """
 

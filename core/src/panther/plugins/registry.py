@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 
+import msgspec
+
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind
 
 KINDS = ("iut", "tester", "network_environment", "execution_environment", "protocol")
@@ -216,6 +218,9 @@ def _check_suite(entry: PluginEntry, plugin: type) -> None:
     protocol = getattr(plugin, "protocol", None)
     if not isinstance(protocol, str) or not protocol:
         raise PluginLoadError(entry, f"{plugin.__qualname__} sets no `protocol` (the protocol its IUTs must speak)")
+    options = getattr(plugin, "options_class", None)
+    if not (isinstance(options, type) and issubclass(options, msgspec.Struct)):
+        raise PluginLoadError(entry, f"{plugin.__qualname__}.options_class is {options!r}, not a msgspec.Struct")
     name = getattr(plugin, "name", entry.name)
     if name != entry.name:
         raise PluginLoadError(

@@ -1,9 +1,11 @@
 """The matrices on the terminal at the end of a run: a servers x clients table per case,
-laid side by side as the width allows, one coloured mark per cell."""
+laid side by side as the width allows, one coloured mark per cell (a link to the cell's
+folder, in terminals that show links)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from rich.columns import Columns
@@ -46,4 +48,6 @@ def _mark(cell: CellReport | None) -> str:
         text += f" {cell.failures}/{cell.iterations}"
     for summary in cell.measurements.values():
         text += f" {format_measurement(summary)}"
-    return f"[{STYLES.get(cell.verdict, '')}]{text}[/]"
+    # A terminal that knows hyperlinks opens the cell's folder on a click.
+    link = f"link={Path(cell.output_dir).as_uri()} " if cell.output_dir else ""
+    return f"[{link}{STYLES.get(cell.verdict, '')}]{text}[/]"

@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from panther.runner.results import TestResult
 from panther.runner.selection import Shard, select_tests
 from panther.runner.test_case import TestExecution
 from panther.runner.watchdog import watched_run
+from panther.runner.workers import run_in_workers
 
 
 @dataclass
@@ -174,41 +174,52 @@ def run_experiment(
         registry=registry,
     )
 
-    def run_one(position: int) -> TestResult:
+    def run_one(position: int, test_bus: EventBus, test_cancellation: Cancellation) -> TestResult:
         test, iteration, test_dir = work[position]
-        if cancellation.cancelled:
-            result = TestResult(
-                name=test.name,
-                iteration=iteration,
-                iterations=test.config.iterations,
-                verdict="skipped",
-                reason=f"not run: {cancellation.reason}",
-                output_dir=str(test_dir),
-                matrix=test.matrix.coordinates if test.matrix is not None else None,
-            )
-        else:
-            result = TestExecution(
-                test,
-                iteration,
-                test_dir,
-                experiment=settings,
-                bus=bus,
-                run_id=run_id,
-                cancellation=cancellation,
-                registry=registry,
-                debug=debug,
-                preparation=preparation,
-            ).run()
+        if test_cancellation.cancelled:
+            return _not_run(test, iteration, test_dir, f"not run: {test_cancellation.reason}", "skipped")
+        return TestExecution(
+            test,
+            iteration,
+            test_dir,
+            experiment=settings,
+            bus=test_bus,
+            run_id=run_id,
+            cancellation=test_cancellation,
+            registry=registry,
+            debug=debug,
+            preparation=preparation,
+        ).run()
+
+    def finished(position: int, result: TestResult) -> None:
         reports.finished(position, result, cancellation)
-        return result
+
+    def lost(position: int, reason: str) -> TestResult:
+        test, iteration, test_dir = work[position]
+        return _not_run(test, iteration, test_dir, f"harness: {reason}", "error")
 
     try:
         with watched_run(run_id, cancellation) as watchdog, cancellation.on_signals():
             # Ctrl-C: whatever of the run is still running (a build, services) ends now.
             cancellation.on_cancel(watchdog.sweep)
             preparation.run()
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="panther-test") as pool:
-                results = list(pool.map(run_one, range(len(work))))
+            # Interrupted while preparing: the loop below marks every test not run, no fork.
+            if jobs > 1 and len(work) > 1 and not cancellation.cancelled:
+                results = run_in_workers(
+                    jobs,
+                    len(work),
+                    run_one,
+                    bus=bus,
+                    cancellation=cancellation,
+                    watchdog=watchdog,
+                    finished=finished,
+                    lost=lost,
+                )
+            else:
+                results = []
+                for position in range(len(work)):
+                    results.append(run_one(position, bus, cancellation))
+                    finished(position, results[-1])
         duration = time.monotonic() - began
         exit_code = 0 if all(result.verdict == "passed" for result in results) else 1
         if cancellation.exit_code is not None:
@@ -228,6 +239,18 @@ def run_experiment(
     )
     result.document = reports.write(cancellation, finished=True)
     return result
+
+
+def _not_run(test: ResolvedTest, iteration: int, test_dir: Path, reason: str, verdict: str) -> TestResult:
+    return TestResult(
+        name=test.name,
+        iteration=iteration,
+        iterations=test.config.iterations,
+        verdict=verdict,
+        reason=reason,
+        output_dir=str(test_dir),
+        matrix=test.matrix.coordinates if test.matrix is not None else None,
+    )
 
 
 class _Reports:

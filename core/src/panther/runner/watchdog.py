@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Protocol
 
 from panther.environments.base import RUN_MARKER
 from panther.runner.cancellation import Cancellation
@@ -75,6 +76,14 @@ class RunWatchdog:
         """Kill every process of the run now (the harness lives on)."""
         self._tell("sweep")
 
+    def detach(self) -> None:
+        """In a forked worker: drop this process's copy of the pipe, so that the
+        watchdog sees the pipe close when the harness ends, workers or not.
+        (No lock: another thread may have held it when the worker was forked.)"""
+        with suppress(OSError, ValueError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+
     def close(self, wait: float = 0.0) -> None:
         """The run is over: the watchdog sweeps one last time and exits. Waits up to
         ``wait`` seconds for that (an interrupted run waits, so that nothing of it is
@@ -87,7 +96,11 @@ class RunWatchdog:
             self._process.wait(timeout=wait)
 
 
-_WATCHDOGS: dict[str, RunWatchdog] = {}
+class SessionWatcher(Protocol):
+    def watch_session(self, session_id: int) -> None: ...
+
+
+_WATCHDOGS: dict[str, SessionWatcher] = {}
 
 
 def session_started(run_id: str, session_id: int) -> None:
@@ -95,6 +108,12 @@ def session_started(run_id: str, session_id: int) -> None:
     watchdog = _WATCHDOGS.get(run_id)
     if watchdog is not None:
         watchdog.watch_session(session_id)
+
+
+def forward_sessions(run_id: str, watcher: SessionWatcher) -> None:
+    """In a worker: report the sessions of run ``run_id`` to ``watcher`` (which passes
+    them to the parent, the only process that talks to the watchdog)."""
+    _WATCHDOGS[run_id] = watcher
 
 
 @contextmanager

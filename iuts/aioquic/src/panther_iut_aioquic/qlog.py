@@ -1,4 +1,4 @@
-"""qlog for the aioquic endpoints: one file per connection, plus what aioquic leaves out.
+"""qlog for the aioquic endpoints: one JSON-SEQ file per connection, plus what aioquic leaves out.
 
 aioquic's own traces record the versions a client offers and the ALPNs it asks for,
 but not what the handshake settled on. The endpoints add both to each trace
@@ -10,13 +10,15 @@ also count key updates, which the client checks when one was requested.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
-from aioquic.quic.connection import QuicConnection
+import msgspec
+from aioquic.quic.connection import QuicConnection, QuicConnectionState
 from aioquic.quic.logger import QLOG_VERSION, QuicLogger, QuicLoggerTrace
 
+# JSON-SEQ (RFC 7464): each record starts with this character.
+RECORD_SEPARATOR = b"\x1e"
 # Triggers of a 1-RTT key update, as opposed to keys installed by the handshake.
 KEY_UPDATE_TRIGGERS = ("local_update", "remote_update")
 
@@ -34,6 +36,22 @@ class EndpointTrace(QuicLoggerTrace):
             self.key_updates.append(f"{data.get('key_type')}:{data['trigger']}")
         if self.keep_events:
             super().log_event(category=category, event=event, data=data)
+
+    def write(self, folder: str) -> None:
+        """Write the trace as JSON-SEQ (``<ODCID>.sqlog``): a header record, then one
+        record per event. Encoded with msgspec, megabytes of events take milliseconds,
+        which a server that was asked to stop would otherwise spend before exiting."""
+        trace = self.to_dict()
+        events = trace.pop("events")
+        encode = msgspec.json.encode
+        with open(os.path.join(folder, trace["common_fields"]["ODCID"] + ".sqlog"), "wb") as file:
+            file.write(
+                RECORD_SEPARATOR
+                + encode({"qlog_format": "JSON-SEQ", "qlog_version": QLOG_VERSION, "trace": trace})
+                + b"\n"
+            )
+            for event in events:
+                file.write(RECORD_SEPARATOR + encode(event) + b"\n")
 
 
 class EndpointQlog(QuicLogger):
@@ -54,12 +72,8 @@ class EndpointQlog(QuicLogger):
         if trace not in self._traces:
             return
         self._traces.remove(trace)
-        if self.folder is None:
-            return
-        trace_dict = trace.to_dict()
-        path = os.path.join(self.folder, trace_dict["common_fields"]["ODCID"] + ".qlog")
-        with open(path, "w") as file:
-            json.dump({"qlog_format": "JSON", "qlog_version": QLOG_VERSION, "traces": [trace_dict]}, file)
+        if self.folder is not None and isinstance(trace, EndpointTrace):
+            trace.write(self.folder)
 
 
 # aioquic keeps a connection's trace and its negotiated version on private
@@ -68,6 +82,15 @@ class EndpointQlog(QuicLogger):
 def trace_of(connection: QuicConnection) -> EndpointTrace | None:
     trace = getattr(connection, "_quic_logger", None)
     return trace if isinstance(trace, EndpointTrace) else None
+
+
+def closed_by_peer(connection: QuicConnection) -> bool:
+    """The peer closed the connection: it drains, and will send nothing more.
+
+    aioquic reports that (ConnectionTerminated) only when the draining period
+    ends, three probe timeouts later.
+    """
+    return getattr(connection, "_state", None) == QuicConnectionState.DRAINING
 
 
 def negotiated_version(connection: QuicConnection) -> int:

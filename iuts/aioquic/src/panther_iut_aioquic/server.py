@@ -37,7 +37,7 @@ from panther_iut_aioquic.endpoint import (
 )
 from panther_iut_aioquic.faults import UNLIMITED_STREAMS
 from panther_iut_aioquic.http import HttpEndpointProtocol
-from panther_iut_aioquic.qlog import EndpointQlog
+from panther_iut_aioquic.qlog import EndpointQlog, closed_by_peer, trace_of
 
 # How long closing connections may take to drain at shutdown (their qlog is
 # written when they end); a peer that never answers cannot hold the server.
@@ -190,6 +190,13 @@ async def run_server(args: argparse.Namespace) -> int:
     print(f"listening on {args.host}:{args.port}, serving {www}", file=sys.stderr, flush=True)
     try:
         await stop.wait()
+        # A connection its client already closed sends nothing more: its trace is
+        # complete, so it is written now instead of after the draining period.
+        for connection in [c for c in live if closed_by_peer(c._quic)]:
+            live.discard(connection)
+            trace = trace_of(connection._quic)
+            if trace is not None:
+                qlog.end_trace(trace)
         connections = list(live)
         for connection in connections:
             connection.close()

@@ -207,7 +207,8 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
         checks = super().evaluate(outcome)
         if outcome.start_error:
             return checks
-        log = read_run_log(outcome.stderr, outcome.stdout)
+        key_update = bool(getattr(self.config, "key_update", False))
+        log = read_run_log(outcome.stderr, outcome.stdout, key_phase=key_update)
         evidence = [str(outcome.stderr)]
         write_evidence_qlog(log, outcome.output_dir / "qlog", outcome.role)
         if outcome.role != "client":
@@ -220,7 +221,7 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
         else:
             alpns = ", ".join(sorted(set(log.alpns))) or "none reported"
             checks.append(Check(name=name, status="passed", reason=f"completed (ALPN {alpns}; source: ngtcp2 log)"))
-        if getattr(self.config, "key_update", False):
+        if key_update:
             if log.key_phase_one_seen:
                 checks.append(
                     Check(

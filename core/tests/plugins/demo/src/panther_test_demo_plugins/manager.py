@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -10,8 +11,10 @@ from typing import Any, Literal
 
 from panther import (
     BaseServiceManager,
+    Check,
     ImplementationConfig,
     ServiceManagerError,
+    ServiceOutcome,
     UnsupportedFeatureError,
     register_plugin,
 )
@@ -32,6 +35,8 @@ class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=T
     prepare: Preparation = "nothing"
     build_seconds: float = 0.0
     build_log: str | None = None
+    # A plugin bug that ends the process judging the test (a worker, with --jobs).
+    exit_while_judging: bool = False
 
 
 @register_plugin(
@@ -54,6 +59,11 @@ class DemoEchoServiceManager(BaseServiceManager):
         if kwargs.get("binary_path"):
             return [str(kwargs["binary_path"])]
         return [sys.executable, "-m", "panther_test_demo_plugins.echo"]
+
+    def evaluate(self, outcome: ServiceOutcome) -> list[Check]:
+        if self.config.exit_while_judging:
+            os._exit(9)
+        return super().evaluate(outcome)
 
     def _do_prepare(self, plugin_manager: Any = None) -> None:
         if self.config.prepare == "fail":
