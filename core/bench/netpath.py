@@ -3,7 +3,9 @@
 A sender process offers datagrams of 1200 bytes at a fixed rate for one second; a
 receiver process counts what arrives. The rate climbs in steps; a path's ceiling is
 the highest step at which at least 99% arrived (so a ceiling is lossless, as in
-RFC 2544). Printed, not asserted, each over the same data in this run:
+RFC 2544) and the sender kept its pace (a sender that cannot, on a busy host, is not
+credited with the step: the baseline is then the sender's own ceiling). Printed, not
+asserted, each over the same data in this run:
 - direct: sender to receiver on loopback (the baseline);
 - through the relay recording both legs (``path: {}``);
 - through the relay with an impaired path (15 ms delay, 1 ms jitter, 0.1% loss),
@@ -31,8 +33,11 @@ from panther.services.context import ServiceContext
 
 DATAGRAM = 1200
 STEP_SECONDS = 1.0
-RATES_MBIT = (50, 100, 200, 300, 400, 600, 800)
+RATES_MBIT = (50, 100, 200, 300, 400, 600, 800, 1000, 1200)
 DELIVERED = 0.99
+# A step counts only when the sender kept at least this share of its pace (on a busy
+# host a Python sender may not reach the highest steps, whatever the path).
+PACE = 0.95
 _END = b"end"
 
 
@@ -55,8 +60,11 @@ def _receive(port_queue: Any, result_queue: Any) -> None:
     result_queue.put(count)
 
 
-def _send(host: str, port: int, rate_mbit: float) -> int:
-    """Offer ``rate_mbit`` for STEP_SECONDS, in batches of 32 paced by the clock."""
+def _send(host: str, port: int, rate_mbit: float) -> tuple[int, float]:
+    """Offer ``rate_mbit`` for STEP_SECONDS, in batches of 32 paced by the clock: (sent, seconds).
+
+    A sender that cannot keep the pace sends less: what counts is what it achieved.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     sock.connect((host, port))
@@ -75,7 +83,7 @@ def _send(host: str, port: int, rate_mbit: float) -> int:
         pause = began + (batch + 1) * interval - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
-    return sent
+    return sent, time.perf_counter() - began
 
 
 def _end(host: str, port: int, after: float) -> None:
@@ -86,8 +94,9 @@ def _end(host: str, port: int, after: float) -> None:
         time.sleep(0.005)
 
 
-def _step(path: PathConfig | None, folder: Path, rate_mbit: float) -> tuple[float, float | None]:
-    """(share of the datagrams sent that arrived, relay CPU seconds per datagram) at one rate."""
+def _step(path: PathConfig | None, folder: Path, rate_mbit: float) -> tuple[float, float, float | None]:
+    """(share of the datagrams sent that arrived, Mbit/s delivered, relay CPU seconds per
+    datagram) at one offered rate."""
     ports: Any = multiprocessing.Queue()
     results: Any = multiprocessing.Queue()
     receiver = multiprocessing.Process(target=_receive, args=(ports, results))
@@ -101,7 +110,7 @@ def _step(path: PathConfig | None, folder: Path, rate_mbit: float) -> tuple[floa
         }
         relay = LocalRelay.deploy(path, contexts, folder, host="127.0.0.1")
         host, target_port = contexts["client"].host, contexts["client"].port
-    sent = _send(host, target_port, rate_mbit)
+    sent, elapsed = _send(host, target_port, rate_mbit)
     _end(host, target_port, after=0.1)
     received = results.get()
     receiver.join()
@@ -110,17 +119,17 @@ def _step(path: PathConfig | None, folder: Path, rate_mbit: float) -> tuple[floa
         relay.finish()
         record = read_path_record(relay.files.path_json)
         cost = record.relay.cpu_seconds / max(record.counters["to_server"].forwarded, 1)
-    return received / max(sent, 1), cost
+    return received / max(sent, 1), received * DATAGRAM * 8 / 1e6 / elapsed, cost
 
 
 def _ceiling(name: str, path: PathConfig | None, root: Path) -> tuple[float, float | None]:
-    """The highest rate delivered whole, and the relay's CPU per datagram at that rate."""
+    """The highest step delivered whole (Mbit/s), and the relay's CPU per datagram at that step."""
     best, cost, failures = 0.0, None, 0
     for rate in RATES_MBIT:
         folder = root / f"{name}-{rate}"
         folder.mkdir()
-        delivered, step_cost = _step(path, folder, rate)
-        if delivered >= DELIVERED:
+        delivered, achieved, step_cost = _step(path, folder, rate)
+        if delivered >= DELIVERED and achieved >= PACE * rate:
             best, cost = rate, step_cost
         else:
             failures += 1
@@ -140,7 +149,10 @@ def main() -> None:
         root = Path(temporary)
         rows = [(name, *_ceiling(str(index), path, root)) for index, (name, path) in enumerate(scenarios)]
     baseline = rows[0][1]
-    print(f"path relay ceiling: {DATAGRAM}-byte datagrams, the highest of {RATES_MBIT} Mbit/s with >= 99% delivered")
+    print(
+        f"path relay ceiling: {DATAGRAM}-byte datagrams offered at {RATES_MBIT} Mbit/s, "
+        "the highest with >= 99% arriving at the sender's pace"
+    )
     for name, ceiling, cost in rows:
         ratio = f"x{ceiling / baseline:.2f} of direct" if baseline else "direct delivered no step whole"
         print(f"  {name:44s} {ceiling:5.0f} Mbit/s = {ceiling * 1e6 / 8 / DATAGRAM:6.0f} datagrams/s ({ratio})")

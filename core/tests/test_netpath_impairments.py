@@ -22,6 +22,19 @@ def test_loss_drops_what_the_capture_shows_missing(tmp_path):
     assert traffic.record.counters["to_client"].dropped == {}
 
 
+def test_burst_loss_loses_runs_of_datagrams(tmp_path):
+    path = PathConfig(seed=8, to_server=DirectionConfig(loss=0.2, loss_burst=6.0))
+    traffic = send_through(tmp_path, path, 400, spacing=0.001)
+    assert_counters_agree_with_the_captures(traffic)
+    near, far = traffic.near_and_far("to_server")
+    arrived = {d.payload for d in far}
+    lost = "".join("x" if d.payload not in arrived else "." for d in near)
+    runs = lost.replace(".", " ").split()
+    assert runs and sum(map(len, runs)) == traffic.record.counters["to_server"].dropped["loss"]
+    # Independent loss at 20% makes runs of 1.25 on average; bursts of 6 make them far longer.
+    assert sum(map(len, runs)) / len(runs) > 3
+
+
 def test_corruption_flips_one_bit_of_what_the_server_receives(tmp_path):
     traffic = send_through(tmp_path, PathConfig(seed=2, to_server=DirectionConfig(corrupt=0.25)), 120)
     assert_counters_agree_with_the_captures(traffic)
@@ -119,7 +132,7 @@ def test_port_rebinding_shows_as_a_new_source_port_on_the_servers_leg(tmp_path):
     assert event.old[0] == event.new[0] and event.old[1] != event.new[1]
     switch = sources.index(event.new)
     assert set(sources[:switch]) == {event.old} and set(sources[switch:]) == {event.new}
-    assert abs(far[switch].time - event.time) < 0.05
+    assert far[switch - 1].time <= event.time <= far[switch].time
     # The client noticed nothing: one address on its leg, and every answer came back.
     assert {d.source for d in near} == {traffic.client_leg[0].source}
     # Answers the server sent to the old port after the rebinding are lost, as behind a NAT.

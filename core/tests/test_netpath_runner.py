@@ -35,7 +35,7 @@ def test_clients_go_through_the_path_and_plugins_read_its_capture(tmp_path, host
     checks = {check["name"]: check for check in test["checks"]}
     assert test["verdict"] == "passed", checks
     assert checks["network path"]["status"] == "passed"
-    assert "to_server: 4 received, 4 forwarded" in checks["network path"]["reason"]
+    assert "; to_server: 4 received, 4 forwarded; to_client: 4 received" in checks["network path"]["reason"]
     assert checks["demo: the capture shows every line of client reaching server"]["status"] == "passed"
 
     folder = result.output_dir / "echo"

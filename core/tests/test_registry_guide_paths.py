@@ -19,6 +19,7 @@ import pytest
 FORWARDED = {
     "quic_service_base": ("BaseQUICServiceManager", "panther_base_quic", "panther-base-quic"),
     "http_service_base": ("BaseHTTPServiceManager", "panther_base_http", "panther-base-http"),
+    "tcp_service_base": ("BaseTCPServiceManager", "panther_base_tcp", "panther-base-tcp"),
     "minip_service_base": ("BaseMinipServiceManager", "panther_base_minip", "panther-base-minip"),
     "python_quic_base": ("PythonQUICServiceManager", "panther_base_python.quic", "panther-base-python[quic]"),
     "python_http_base": ("PythonHTTPServiceManager", "panther_base_python.http", "panther-base-python[http]"),

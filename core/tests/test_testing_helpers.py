@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
-from panther.testing import UdpResponder, peer_required, require_peer, silent_udp_port
+from panther.testing import UdpResponder, peer_required, private_keys_in, require_peer, silent_udp_port
 
 
 def _ask(port: int, payload: bytes) -> bytes | None:
@@ -41,3 +42,12 @@ def test_a_missing_peer_skips_unless_required(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PANTHER_REQUIRE_PEERS", "1")
     assert peer_required("anything")
     require_peer("x", True, "get it")  # present: nothing happens
+
+
+def test_private_keys_are_found_by_content_whatever_their_names(tmp_path: Path) -> None:
+    (tmp_path / "tls").mkdir()
+    (tmp_path / "tls" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    assert private_keys_in(tmp_path) == []
+    hidden = tmp_path / "notes.txt"
+    hidden.write_text("-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n")
+    assert private_keys_in(tmp_path) == [hidden]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from panther.testing import require_peer, run_panther
+from panther.testing import client_folders, private_keys_in, require_peer, run_panther
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -21,6 +21,8 @@ EXTERNAL_PEERS = {
     "ngtcp2": ("gtlsserver", "install Debian's ngtcp2-server and ngtcp2-client"),
     "picoquic": ("picoquicdemo", "build picoquic and put picoquicdemo on PATH"),
     "quiche": ("quiche-server", "build quiche's apps and put quiche-server on PATH"),
+    "nginx": ("nginx", "install Debian's nginx package"),
+    "curl": ("curl", "install Debian's curl package"),
 }
 
 
@@ -120,6 +122,11 @@ def test_example_runs_and_passes(example: Path, tmp_path: Path) -> None:
     not_passed = [f"{test.name}: {line}" for test in run.tests for line in test.not_passed()]
     assert run.exit_code == 0, f"{example.name} did not pass:\n" + "\n".join(not_passed) + f"\n{run.output}"
     assert (run.output_dir / "summary.md").is_file()
+    # Least privilege: no client, of any protocol, holds the server's private key.
+    clients = client_folders(run)
+    assert clients, "the example has no client"
+    leaked = [path for folder in clients for path in private_keys_in(folder)]
+    assert not leaked, f"private keys in client folders: {leaked}"
     assert (run.output_dir / "junit.xml").is_file()
     if _uses_docker(example):
         assert not _left_behind(run.results["run_id"]), "containers or networks of the run were left behind"

@@ -7,9 +7,9 @@ from pathlib import Path
 import msgspec
 import pytest
 from panther.config.errors import ConfigError
+from panther.transfer import check_downloads, numbered_plan
 from panther_base_quic import QUICProtocolConfig
 from panther_base_quic.cases import QUIC_TEST_CASES, Files, quic_test_case
-from panther_base_quic.transfer import check_downloads, numbered_plan
 
 
 def test_the_vocabulary_holds_the_interop_cases_in_report_order() -> None:

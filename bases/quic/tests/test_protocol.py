@@ -18,9 +18,9 @@ from panther.plugins.manifest import manifest_of
 from panther.protocols import TestContext as ProtocolTest
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, ServiceOutcome
+from panther.transfer import file_content
 from panther_base_quic import BaseQUICServiceManager, QUICConfig, QUICProtocol, QUICProtocolConfig
 from panther_base_quic.certificates import CertificateSet
-from panther_base_quic.transfer import file_content
 
 SIZES = [10, 4096, 70000]
 
@@ -77,6 +77,9 @@ def test_prepare_gives_each_service_its_view_of_the_material(tmp_path: Path) -> 
     server, client = test.services["server"].arguments, test.services["client"].arguments
     assert server["cert_file"] == "/srv/server/tls/cert.pem" and server["key_file"] == "/srv/server/tls/key.pem"
     assert client["ca_file"] == "/srv/client/tls/ca.pem"
+    # Least privilege: the client trusts the CA and holds no certificate or key of the server.
+    assert client["cert_file"] is None and client["key_file"] is None
+    assert sorted(path.name for path in (tmp_path / "client" / "tls").iterdir()) == ["ca.pem"]
     assert server["keylog_file"] == "/srv/server/keys.log" and server["qlog_dir"] == "/srv/server/qlog"
     assert (server["alpn"], server["quic_version"], server["quic_version_wire"]) == ("hq-interop", "rfc9000", 1)
     assert server["www_dir"] == "/srv/server/www"

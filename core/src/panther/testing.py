@@ -1,7 +1,9 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
 ``run_panther`` runs an experiment through the real ``panther run`` command and
-reads back what it recorded (``merge_panther``: the real ``panther merge``);
+reads back what it recorded (``merge_panther``: the real ``panther merge``;
+``run_pair``: one test of a server and a client; ``client_folders`` and
+``private_keys_in``: where a server's key must never be);
 ``UdpResponder`` and ``silent_udp_port`` are real UDP peers on loopback for testing
 readiness probes.
 
@@ -138,6 +140,39 @@ def _recorded(done: subprocess.CompletedProcess[str], output_dir: Path) -> Exper
         output_dir=output_dir,
         results=json.loads((output_dir / "results.json").read_text()),
     )
+
+
+def run_pair(
+    folder: Path, server: dict[str, Any], client: dict[str, Any], *, name: str = "t", timeout: float = 120
+) -> ExperimentRun:
+    """Run one test of two services, ``server`` and ``client`` (a client targets ``server``), on ``local``."""
+    experiment = {
+        "tests": [
+            {
+                "name": name,
+                "network_environment": {"type": "local"},
+                "services": {"server": server, "client": client},
+                "timeout": timeout,
+            }
+        ]
+    }
+    return run_panther(experiment, folder, timeout=timeout + 120)
+
+
+def private_keys_in(folder: Path) -> list[Path]:
+    """Files under ``folder`` holding a PEM private key, whatever their names: what a
+    client's folder (a client container's only mount) must never contain."""
+    return [path for path in folder.rglob("*") if path.is_file() and b"PRIVATE KEY-----" in path.read_bytes()]
+
+
+def client_folders(run: ExperimentRun) -> list[Path]:
+    """The folder of every client service of every test of ``run``."""
+    return [
+        run.output_dir / service["output_dir"]
+        for test in run.results["tests"]
+        for service in test["services"]
+        if service["role"] == "client"
+    ]
 
 
 class UdpResponder:

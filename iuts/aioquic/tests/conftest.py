@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from panther.transfer import TransferFile, transfer_plan, write_files
 from panther_base_quic import CertificateSet, make_certificates, version_negotiation_probe
 from panther_base_quic.testing import require_ngtcp2
-from panther_base_quic.transfer import TransferFile, transfer_plan, write_files
 
 SIZES = (1024, 65536, 1048576)
 START_TIMEOUT = 20.0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import aioquic_argv, free_udp_port, run
+from panther.transfer import TransferFile, check_download
 from panther_base_quic import CertificateSet
 from panther_base_quic.qlog import read_handshake_evidence
-from panther_base_quic.transfer import TransferFile, check_download
 
 V1, V2 = 0x00000001, 0x6B3343CF
 

@@ -59,6 +59,24 @@ def test_flaky_counts_the_missing_pongs(server_factory: Start, tmp_path: Path) -
     assert f"{len(summary.missing)} pings dropped" in stdout
 
 
+def test_a_ping_left_unanswered_is_sent_again_until_answered(server_factory: Start, tmp_path: Path) -> None:
+    server = server_factory("--variant", "flaky", "--seed", "7", "--drop-rate", "0.5")
+    report = tmp_path / "report.jsonl"
+    args = ("--count", "20", "--interval", "0", "--deadline", "1", "--retransmissions", "10")
+    result = run_client(server, report, *args)
+    assert result.returncode == 0, result.stderr
+    summary = read_summary(report)
+    _, stdout, _ = server.stop()
+    # Every PING the server dropped was answered on a later try: one copy sent per drop.
+    assert f"{summary.retransmissions} pings dropped" in stdout and summary.retransmissions > 0
+    sent = [r for r in _records(report) if r["event"] == "sent"]
+    assert len(sent) == 20 + summary.retransmissions
+    again = sorted({r["sequence"] for r in sent if r["attempt"] > 1})
+    assert summary.retransmitted == again and summary.missing == []
+    timestamps = [r["timestamp_ns"] for r in sent]
+    assert len(set(timestamps)) == len(timestamps)  # each copy has its own
+
+
 def test_slow_pongs_are_late_not_missing(server_factory: Start, tmp_path: Path) -> None:
     server = server_factory("--variant", "slow", "--delay", "1.2")
     report = tmp_path / "report.jsonl"

@@ -68,6 +68,12 @@ def test_client_argv_in_a_test_takes_the_protocol_parameters(tmp_path: Path) -> 
     ]  # fmt: skip
 
 
+def test_retransmissions_reach_the_client_only_when_asked_for(tmp_path: Path) -> None:
+    asked = manager("client", tmp_path, retransmissions=3).generate_run_argv(role="client")
+    assert asked[asked.index("--retransmissions") + 1] == "3"
+    assert "--retransmissions" not in manager("client", tmp_path).generate_run_argv(role="client")
+
+
 def test_extra_args_follow_the_generated_ones() -> None:
     argv = manager(extra_args=["--seed", "1"], variant="flaky").generate_run_argv(role="server")
     assert argv[-2:] == ["--seed", "1"]
@@ -88,6 +94,7 @@ def test_a_peer_role_is_unsupported() -> None:
         ({"reply_timeout": 0}, "Expected `float` > 0.0 - at `$.reply_timeout`"),
         ({"interval": "fast"}, "Expected `float`, got `str` - at `$.interval`"),
         ({"count": 5}, "Object contains unknown field `count`"),
+        ({"retransmissions": 101}, "Expected `int` <= 100 - at `$.retransmissions`"),
     ],
 )
 def test_invalid_keys_are_configuration_errors(keys: dict[str, object], error: str) -> None:

@@ -1,16 +1,16 @@
 """Readiness of an HTTP server: TCP connect for HTTP/1.1 and h2, QUIC for h3.
 
-A server offering both is ready only when both listen, since a client may use either.
-The QUIC probe comes from ``panther-base-quic``, imported only when h3 is asked for
-(the ``[h3]`` extra).
+A server asked for both is ready only when both listen, since a client may use either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from panther.services.manager import ServiceManagerError
 from panther.services.readiness import ReadinessProbe, TcpConnectProbe
+from panther_base_quic.probe import version_negotiation_probe
+
+from panther_base_http.versions import HTTP3
 
 
 class AllOfProbe(ReadinessProbe):
@@ -28,12 +28,8 @@ class AllOfProbe(ReadinessProbe):
 
 def http_readiness_probe(host: str, port: int, versions: Sequence[str]) -> ReadinessProbe:
     probes: list[ReadinessProbe] = []
-    if any(version != "h3" for version in versions) or not versions:
+    if any(version != HTTP3 for version in versions) or not versions:
         probes.append(TcpConnectProbe(host, port))
-    if "h3" in versions:
-        try:
-            from panther_base_quic.probe import version_negotiation_probe
-        except ImportError as error:
-            raise ServiceManagerError("HTTP/3 readiness needs the QUIC base: install panther-base-http[h3]") from error
+    if HTTP3 in versions:
         probes.append(version_negotiation_probe(host, port))
     return probes[0] if len(probes) == 1 else AllOfProbe(probes)

@@ -20,8 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from panther.config.errors import ConfigError
-
-from panther_base_quic.transfer import TransferFile, numbered_plan, transfer_plan
+from panther.transfer import TransferFile, numbered_plan, transfer_plan
 
 Role = Literal["server", "client"]
 ROLES: tuple[Role, ...] = ("server", "client")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from panther.services.context import ServiceContext
 
 # Names every server certificate answers to, whatever the services are called:
 # local runs connect by loopback address, people connect by "localhost".
@@ -49,6 +50,31 @@ class CertificateSet:
         copy.cert_file.write_bytes(self.cert_file.read_bytes())
         _write_private(copy.key_file, self.key_file.read_bytes())
         return copy
+
+    def copy_ca_to(self, folder: Path) -> Path:
+        """Only the CA certificate copied into ``folder``: all a client needs to trust the server."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        ca_file = folder / self.ca_file.name
+        ca_file.write_bytes(self.ca_file.read_bytes())
+        return ca_file
+
+    def files_for(self, service: ServiceContext) -> dict[str, str | None]:
+        """The TLS arguments of ``service``, its copies made in its own ``tls/`` folder.
+
+        A server (or a peer, which also listens) gets the certificate, its private key
+        and the CA; a client gets the CA alone. The private key never enters a
+        client's folder, nor, under ``docker_compose``, its container.
+        """
+        folder = service.host_output_dir / "tls"
+        if service.role == "client":
+            return {"cert_file": None, "key_file": None, "ca_file": service.service_path(self.copy_ca_to(folder))}
+        copy = self.copy_to(folder)
+        return {
+            "cert_file": service.service_path(copy.cert_file),
+            "key_file": service.service_path(copy.key_file),
+            "ca_file": service.service_path(copy.ca_file),
+        }
 
 
 def _subject_alternative_names(names: Iterable[str]) -> x509.SubjectAlternativeName:

@@ -18,11 +18,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from panther.config.errors import ConfigError
-from panther.config.models import ProtocolConfig
 from panther.plugins.manifest import register_plugin
 from panther.protocols import BaseProtocol, TestContext
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
+from panther.transfer import (
+    TransferFile,
+    TransferProtocolConfig,
+    agreed_transfer_plan,
+    check_downloads,
+    configured_plan,
+    write_files,
+)
 
 from panther_base_quic.__about__ import __version__
 from panther_base_quic.cases import TestCaseName, quic_test_case
@@ -36,38 +43,28 @@ from panther_base_quic.certificates import (
 )
 from panther_base_quic.manager import DEFAULT_ALPN, DEFAULT_PORT
 from panther_base_quic.qlog import HandshakeEvidence, read_handshake_evidence
-from panther_base_quic.transfer import TransferFile, check_downloads, transfer_plan, write_files
 from panther_base_quic.versions import DEFAULT_VERSION, QUIC_VERSIONS, quic_version_wire, version_names
 
 if TYPE_CHECKING:
     from panther.config.resolved import ResolvedTest
 
-DEFAULT_TRANSFER = [1024, 65536, 1048576, 5242880]
 
-
-class QUICProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=True):
-    """The ``protocol:`` keys of a QUIC service beyond name, version, role and target."""
+class QUICProtocolConfig(TransferProtocolConfig, kw_only=True, forbid_unknown_fields=True):
+    """The ``protocol:`` keys of a QUIC service beyond name, version, role, target,
+    and the files to transfer (``transfer``, ``seed``)."""
 
     # A QUIC test case (panther_base_quic.cases): what the services are asked to do.
     test_case: TestCaseName | None = None
     # Default: the test case's ALPN, else hq-interop.
     alpn: str | None = None
-    # Sizes in bytes of the files each server serves and each client downloads.
-    # Default: the test case's files, else DEFAULT_TRANSFER.
-    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] | None = None
-    # Seed of the files' pseudo-random content.
-    seed: int = 0
+    # Default: the test case's files, else those of every protocol that moves files.
+    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] | None = None  # type: ignore[assignment]
     # Whether clients verify the server's certificate (against the test's CA).
     verify_peer: bool = True
 
     def __post_init__(self) -> None:
-        if self.transfer is None:
-            return
-        # Raised here, the error is reported by the loader against ``transfer``.
-        duplicates = sorted({size for size in self.transfer if self.transfer.count(size) > 1})
-        if duplicates:
-            listed = ", ".join(str(size) for size in duplicates)
-            raise ValueError(f"transfer sizes must be distinct, {listed} listed more than once")
+        if self.transfer is not None:
+            super().__post_init__()
 
 
 def _config_value(config: Any, key: str) -> Any:
@@ -78,11 +75,6 @@ def _config_value(config: Any, key: str) -> Any:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
-
-
-def _describe_plan(plan: list[TransferFile]) -> str:
-    seeds = sorted({item.seed for item in plan})
-    return f"transfer {[item.size for item in plan]} and seed {', '.join(map(str, seeds)) or 0}"
 
 
 def _describe_version(wire: int) -> str:
@@ -208,31 +200,18 @@ class QUICProtocol(BaseProtocol):
             )
         return cases.pop() if cases else None
 
-    def _service_plan(self, config: Any) -> list[TransferFile]:
-        seed = int(_config_value(config, "seed") or 0)
-        sizes = _config_value(config, "transfer")
+    @staticmethod
+    def _service_plan(config: Any) -> list[TransferFile]:
+        """The files a service's block asks for: its ``transfer`` key, else its test case's."""
         case = _config_value(config, "test_case")
-        if sizes is None and case:
-            return quic_test_case(case).files.plan(seed)
-        return transfer_plan(sizes or DEFAULT_TRANSFER, seed)
+        if _config_value(config, "transfer") is None and case:
+            return quic_test_case(case).files.plan(int(_config_value(config, "seed") or 0))
+        return configured_plan(config)
 
     def _transfer_plan(self, test: TestContext, services: list[ServiceContext]) -> list[TransferFile]:
-        # Servers serve and clients expect the same files, so the services of one
-        # test must agree on them; the first service sets the plan.
-        chosen: list[TransferFile] | None = None
-        chosen_by = ""
-        for service in services:
-            plan = self._service_plan(test.protocol_configs[service.name])
-            if chosen is None:
-                chosen, chosen_by = plan, service.name
-            elif plan != chosen:
-                raise ConfigError(
-                    f"services {chosen_by!r} and {service.name!r} disagree on the files to transfer",
-                    path=f"services.{service.name}.protocol",
-                    expected=f"{_describe_plan(chosen)} (as in {chosen_by!r})",
-                    found=_describe_plan(plan),
-                )
-        return chosen or []
+        return agreed_transfer_plan(
+            test.protocol_configs, [service.name for service in services], plan_of=self._service_plan
+        )
 
     def _generated_certificates(self, test: TestContext, services: list[ServiceContext]) -> CertificateSet | None:
         if all(self._user_tls(test, service.name) for service in services):
@@ -262,12 +241,8 @@ class QUICProtocol(BaseProtocol):
                 "ca_file": str(user_ca) if user_ca else None,
             }
         assert generated is not None  # made whenever a service lacks its own files
-        copy = generated.copy_to(service.host_output_dir / "tls")
-        return {
-            "cert_file": service.service_path(copy.cert_file),
-            "key_file": service.service_path(copy.key_file),
-            "ca_file": str(user_ca) if user_ca else service.service_path(copy.ca_file),
-        }
+        files = generated.files_for(service)
+        return {**files, "ca_file": str(user_ca)} if user_ca else files
 
     # ------------------------------------------------------------------ verdict
     def evaluate_test(self, test: TestContext, outcomes: Mapping[str, ServiceOutcome]) -> list[Check]:

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from panther.testing import ExperimentRun, require_peer, run_panther
+from panther.testing import ExperimentRun, require_peer, run_pair
 
 #: File sizes of the transfer experiment: 1 KiB to 5 MiB.
 TRANSFER = [1024, 65536, 1048576, 5242880]
@@ -37,23 +37,6 @@ def quic_service(
         "protocol": block,
         **(service_keys or {}),
     }
-
-
-def run_pair(
-    folder: Path, server: dict[str, Any], client: dict[str, Any], *, name: str = "t", timeout: float = 120
-) -> ExperimentRun:
-    """Run one test of ``server`` and ``client`` (from :func:`quic_service`) on ``local``."""
-    experiment = {
-        "tests": [
-            {
-                "name": name,
-                "network_environment": {"type": "local"},
-                "services": {"server": server, "client": client},
-                "timeout": timeout,
-            }
-        ]
-    }
-    return run_panther(experiment, folder, timeout=timeout + 120)
 
 
 def require_ngtcp2() -> None:

@@ -257,6 +257,7 @@ class Protocol(str, Enum):
     quic = "quic"
     http = "http"
     minip = "minip"
+    tcp = "tcp"
     none = "none"
 
 

@@ -287,6 +287,7 @@ class TestExecution:
                 manager.adopt_preparation(state)  # prepared once for the experiment
             else:
                 self._plugin_call(name, lambda m=manager: m.prepare(self.registry))
+            self._plugin_call(name, lambda m=manager, c=context: m.write_service_files(c))
             argv = self._plugin_call(name, lambda m=manager, c=context: m.generate_run_argv(role=c.role))
             run_env = self._plugin_call(
                 name, lambda m=manager, c=context: m.get_run_environment(c.role, **m.run_arguments(c.role))

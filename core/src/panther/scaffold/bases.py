@@ -1,6 +1,6 @@
 """Which base classes a new plugin extends, by protocol and by language.
 
-A protocol base (QUIC, HTTP, MINIP, or the core's generic one) carries what every
+A protocol base (QUIC, HTTP, MINIP, generic TCP, or the core's generic one) carries what every
 implementation of that protocol shares; a language base adds how programs in that
 language run (Python modules, Rust crates). C and Go programs are plain binaries,
 so they extend the protocol base directly.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PROTOCOLS = ("quic", "http", "minip", "none")
+PROTOCOLS = ("quic", "http", "minip", "tcp", "none")
 LANGUAGES = ("python", "rust", "c", "go")
 
 
@@ -43,6 +43,7 @@ PROTOCOL_BASES = {
     "minip": ProtocolBase(
         "panther_base_minip", "BaseMinipServiceManager", "MinipConfig", "panther-base-minip", 4443, "MINIP"
     ),
+    "tcp": ProtocolBase("panther_base_tcp", "BaseTCPServiceManager", "TCPConfig", "panther-base-tcp", 9000, "TCP"),
     "none": ProtocolBase("panther", "BaseServiceManager", "ImplementationConfig", None, 9000, "custom protocol"),
 }
 

@@ -83,6 +83,18 @@ class BaseServiceManager(ABC):
     def _do_prepare(self, plugin_manager: Any = None) -> None:
         """Implementation-specific preparation (check the binary, build, ...)."""
 
+    def write_service_files(self, context: ServiceContext) -> None:
+        """Write the files the program needs before it starts (a configuration file ...).
+
+        Called once per service of a test, after the protocol prepared the test (so
+        ``self.run_arguments(context.role)`` holds every argument: ports, certificates,
+        folders) and before the service starts. Write into the service's own folder,
+        ``context.host_output_dir`` (it is what a container mounts); a path written
+        *into* a file must be the service's view of it, ``context.service_path(path)``,
+        which is right on every network environment. The command reaches the file
+        through ``output_dir``, the same folder as the service sees it.
+        """
+
     def get_supported_features(self) -> dict[str, bool]:
         return {}
 

@@ -87,7 +87,9 @@ def _options(arguments: dict[str, Any]) -> list[str]:
     name="aioquic",
     version=__version__,
     description="aioquic (Python): file server and download client over hq-interop and h3",
-    supported_protocols=["quic"],
+    # Its client also fetches files over h3 in an ``http`` test (the arguments it reads
+    # are the ones the http protocol gives).
+    supported_protocols=["quic", "http"],
     capabilities=[name for name, supported in FEATURES.items() if supported],
 )
 class AioquicServiceManager(PythonQUICServiceManager):

@@ -2,8 +2,11 @@
 
 It sends ``--count`` PINGs numbered from 1, one every ``--interval`` seconds, and
 checks every answer: a PONG, for a PING it sent, carrying that PING's sequence,
-timestamp and payload, once, within ``--deadline`` seconds. It writes what it saw
-to the ``--report`` file as JSON lines (see :mod:`panther_iut_ping_pong.report`).
+timestamp and payload, once, within ``--deadline`` seconds. A PING left unanswered
+for ``--deadline`` seconds is sent again, up to ``--retransmissions`` times, with the
+same sequence number and payload and a new timestamp (which tells the copies apart).
+It writes what it saw to the ``--report`` file as JSON lines (see
+:mod:`panther_iut_ping_pong.report`).
 
 Exit status: 0 when all PONGs came back right in time, 1 on a protocol fault (each
 fault also written to stderr and to the report), 2 on a usage error.
@@ -35,34 +38,56 @@ def payload_for(sequence: int, size: int) -> bytes:
 
 
 @dataclass
-class SentPing:
-    sequence: int
+class Copy:
+    """One transmission of a PING: its own timestamp (which its PONG echoes) and send time."""
+
+    attempt: int
     timestamp_ns: int
-    payload: bytes
     sent_at: float
     answered: bool = False
 
 
 @dataclass
+class SentPing:
+    sequence: int
+    payload: bytes
+    copies: list[Copy] = field(default_factory=list)
+    answered: bool = False
+    # Some copy's PONG came back within the deadline of that copy.
+    in_time: bool = False
+    first_rtt: float = 0.0
+
+
+@dataclass
 class Exchange:
-    """The client's bookkeeping: every PING sent and what each answer proved."""
+    """The client's bookkeeping: every PING sent (and sent again) and what each answer proved."""
 
     count: int
     deadline: float
     report: ReportWriter
     sent: dict[int, SentPing] = field(default_factory=dict)
-    by_timestamp: dict[int, SentPing] = field(default_factory=dict)
+    by_timestamp: dict[int, tuple[SentPing, Copy]] = field(default_factory=dict)
     summary: Summary = field(init=False)
     all_answered: asyncio.Event = field(default_factory=asyncio.Event)
+    last_sent_at: float = 0.0
+    _last_timestamp: int = 0
 
     def __post_init__(self) -> None:
         self.summary = Summary(count=self.count, deadline=self.deadline)
 
-    def record_sent(self, request: Datagram, sent_at: float) -> None:
-        entry = SentPing(request.sequence, request.timestamp_ns, request.payload, sent_at)
-        self.sent[request.sequence] = entry
-        self.by_timestamp[request.timestamp_ns] = entry
-        self.report.record("sent", sequence=request.sequence, timestamp_ns=request.timestamp_ns)
+    def new_copy(self, sequence: int, payload: bytes, sent_at: float) -> Datagram:
+        """The next transmission of PING ``sequence``: a new timestamp, the same payload."""
+        entry = self.sent.setdefault(sequence, SentPing(sequence, payload))
+        # Timestamps must be unique: they tell which PING (and which copy) a PONG answers.
+        self._last_timestamp = max(time.time_ns(), self._last_timestamp + 1)
+        copy = Copy(len(entry.copies) + 1, self._last_timestamp, sent_at)
+        entry.copies.append(copy)
+        self.by_timestamp[copy.timestamp_ns] = (entry, copy)
+        self.last_sent_at = sent_at
+        if copy.attempt > 1:
+            self.summary.retransmissions += 1
+        self.report.record("sent", sequence=sequence, timestamp_ns=copy.timestamp_ns, attempt=copy.attempt)
+        return ping(sequence, payload, timestamp_ns=copy.timestamp_ns)
 
     def record_datagram(self, data: bytes, received_at: float) -> None:
         try:
@@ -77,27 +102,37 @@ class Exchange:
             self.summary.unexpected_pings += 1
             self.report.record("unexpected", type=answer.type_name, sequence=answer.sequence)
             return
-        # The echoed timestamp identifies the PING even when the sequence number is wrong.
-        entry = self.by_timestamp.get(answer.timestamp_ns)
-        if entry is None:
+        # The echoed timestamp identifies the PING (and its copy) even when the sequence number is wrong.
+        found = self.by_timestamp.get(answer.timestamp_ns)
+        if found is None:
             self.summary.unsolicited.append(answer.sequence)
             self.report.record("unsolicited", sequence=answer.sequence, timestamp_ns=answer.timestamp_ns)
             return
-        rtt = received_at - entry.sent_at
-        self.report.record("received", sequence=answer.sequence, expected=entry.sequence, rtt_ms=round(rtt * 1e3, 3))
-        if entry.answered:
+        entry, copy = found
+        rtt = received_at - copy.sent_at
+        self.report.record(
+            "received",
+            sequence=answer.sequence,
+            expected=entry.sequence,
+            attempt=copy.attempt,
+            rtt_ms=round(rtt * 1e3, 3),
+        )
+        if copy.answered:
+            # A second PONG for the same transmission: the server (or the network) answered twice.
             self.summary.duplicates.append(entry.sequence)
             return
+        copy.answered = True
+        if rtt <= self.deadline:
+            entry.in_time = True
+        if entry.answered:
+            return  # another copy's answer: expected once a PING was sent again
         entry.answered = True
+        entry.first_rtt = rtt
         self.summary.answered += 1
         if answer.sequence != entry.sequence:
             self.summary.wrong_sequence.append(WrongSequence(entry.sequence, answer.sequence))
         if answer.payload != entry.payload:
             self.summary.bad_payload.append(entry.sequence)
-        if rtt > self.deadline:
-            self.summary.late.append(entry.sequence)
-            slowest = self.summary.slowest_late_rtt
-            self.summary.slowest_late_rtt = rtt if slowest is None else max(slowest, rtt)
         if self.summary.answered == self.count:
             self.all_answered.set()
 
@@ -107,10 +142,14 @@ class Exchange:
         self.report.record("error", message=str(exc) or type(exc).__name__)
 
     def finish(self) -> Summary:
-        self.summary.missing = sorted(s for s, entry in self.sent.items() if not entry.answered)
-        self.summary.late.sort()
-        self.report.summary(self.summary)
-        return self.summary
+        summary = self.summary
+        summary.missing = sorted(s for s, entry in self.sent.items() if not entry.answered)
+        late = [entry for entry in self.sent.values() if entry.answered and not entry.in_time]
+        summary.late = sorted(entry.sequence for entry in late)
+        summary.slowest_late_rtt = max((entry.first_rtt for entry in late), default=None)
+        summary.retransmitted = sorted(s for s, entry in self.sent.items() if len(entry.copies) > 1)
+        self.report.summary(summary)
+        return summary
 
 
 class MinipClientProtocol(asyncio.DatagramProtocol):
@@ -128,23 +167,37 @@ class MinipClientProtocol(asyncio.DatagramProtocol):
 async def run_exchange(arguments: argparse.Namespace, report: IO[str]) -> Summary:
     loop = asyncio.get_running_loop()
     exchange = Exchange(count=arguments.count, deadline=arguments.deadline, report=ReportWriter(report))
+    exchange.summary.retransmission_limit = arguments.retransmissions
     transport, _ = await loop.create_datagram_endpoint(
         lambda: MinipClientProtocol(exchange), remote_addr=(arguments.host, arguments.port)
     )
+
+    def transmit(sequence: int, payload: bytes) -> None:
+        if transport.is_closing():
+            return
+        now = time.monotonic()
+        transport.sendto(encode(exchange.new_copy(sequence, payload, now)))
+        if len(exchange.sent[sequence].copies) <= arguments.retransmissions:
+            loop.call_later(arguments.deadline, resend, sequence, payload)
+
+    def resend(sequence: int, payload: bytes) -> None:
+        # Unanswered within the deadline: the PING or its PONG may have been lost.
+        if not exchange.sent[sequence].answered:
+            transmit(sequence, payload)
+
     try:
-        last_timestamp = 0
         for sequence in range(1, arguments.count + 1):
             if sequence > 1:
                 await asyncio.sleep(arguments.interval)
-            # Timestamps must be unique: they tell which PING a wrongly numbered PONG answers.
-            last_timestamp = max(time.time_ns(), last_timestamp + 1)
-            request = ping(sequence, payload_for(sequence, arguments.payload_size), timestamp_ns=last_timestamp)
-            exchange.record_sent(request, time.monotonic())
-            transport.sendto(encode(request))
-        # Wait for the last deadline, then as long again: a PONG arriving in that grace
-        # period is reported as late rather than missing.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(exchange.all_answered.wait(), timeout=2 * arguments.deadline)
+            transmit(sequence, payload_for(sequence, arguments.payload_size))
+        # Wait for the last deadline (of the last copy sent), then as long again: a PONG
+        # arriving in that grace period is reported as late rather than missing.
+        while not exchange.all_answered.is_set():
+            remaining = exchange.last_sent_at + 2 * arguments.deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(exchange.all_answered.wait(), timeout=remaining)
     finally:
         transport.close()
     return exchange.finish()
@@ -165,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=bounded(float, 0.0, low_open=True),
         default=1.0,
         help="seconds within which each PONG must arrive (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--retransmissions",
+        type=bounded(int, 0, 100),
+        default=0,
+        help="times a PING unanswered within the deadline is sent again (default: %(default)s)",
     )
     parser.add_argument(
         "--payload-size",
@@ -191,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = asyncio.run(run_exchange(arguments, report))
     print(
         f"minip client: {summary.answered} of {summary.count} pongs received "
-        f"({len(summary.missing)} missing, {len(summary.late)} late, {summary.malformed} malformed datagrams)",
+        f"({len(summary.missing)} missing, {len(summary.late)} late, {summary.malformed} malformed datagrams, "
+        f"{summary.retransmissions} PINGs sent again)",
         flush=True,
     )
     for fault in summary.faults:

@@ -35,3 +35,6 @@ class PingPongConfig(MinipConfig, kw_only=True, forbid_unknown_fields=True):
     # Client: seconds between two PINGs. How many PINGs and how large they are belong
     # to the test (the ``protocol:`` block); the deadline of each PONG is ``reply_timeout``.
     interval: Seconds = 0.05
+    # Client: times a PING left unanswered for ``reply_timeout`` is sent again (same
+    # sequence and payload, a new timestamp); 0 sends each PING once.
+    retransmissions: Annotated[int, Meta(ge=0, le=100)] = 0

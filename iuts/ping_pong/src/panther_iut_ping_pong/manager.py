@@ -19,7 +19,7 @@ from panther_base_python.minip import PythonMinipServiceManager
 
 from panther_iut_ping_pong.__about__ import __version__
 from panther_iut_ping_pong.config_schema import PingPongConfig
-from panther_iut_ping_pong.report import REPORT_NAME, ReportError, read_summary
+from panther_iut_ping_pong.report import REPORT_NAME, ReportError, describe_recovery, read_summary
 
 SERVER_MODULE = "panther_iut_ping_pong.server"
 CLIENT_MODULE = "panther_iut_ping_pong.client"
@@ -63,6 +63,8 @@ class PingPongServiceManager(PythonMinipServiceManager):
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
         args = ["--host", kwargs["host"], "--port", kwargs["port"]]
         args += ["--interval", kwargs["interval"], "--deadline", kwargs["reply_timeout"]]
+        if kwargs.get("retransmissions"):
+            args += ["--retransmissions", kwargs["retransmissions"]]
         # Set by the minip protocol plugin from the test's ``protocol:`` block; a command
         # generated outside a test keeps the client's own defaults.
         for key in ("count", "payload_size"):
@@ -113,6 +115,9 @@ class PingPongServiceManager(PythonMinipServiceManager):
             return Check(name=name, status="failed", reason=str(exc), evidence=[str(report), str(outcome.stderr)])
         if summary.passed:
             reason = f"all {summary.count} pongs came back right within {summary.deadline:g} s"
+            recovery = describe_recovery(summary)
+            if recovery:
+                reason += f", {recovery}"
             return Check(name=name, status="passed", reason=reason, evidence=[str(report)])
         return Check(name=name, status="failed", reason="; ".join(summary.faults), evidence=[str(report)])
 

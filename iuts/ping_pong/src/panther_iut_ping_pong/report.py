@@ -42,6 +42,12 @@ class Summary(msgspec.Struct, kw_only=True, tag="summary", tag_field="event"):
     first_malformed_reason: str | None = None
     # The server's port answered with "port unreachable": nothing listens there any more.
     unreachable: bool = False
+    # PINGs sent again because no PONG came within the deadline: how many copies, and
+    # the sequences that needed one (a PING answered after a retransmission is not a fault).
+    retransmissions: int = 0
+    retransmitted: list[int] = []
+    # How many times the client would send a PING again (its --retransmissions).
+    retransmission_limit: int = 0
 
     @property
     def faults(self) -> list[str]:
@@ -72,6 +78,16 @@ def _stopped_after(summary: Summary) -> int | None:
     return first - 1
 
 
+def describe_recovery(summary: Summary) -> str:
+    """What retransmission did, for a reason: empty when no PING was sent again."""
+    if not summary.retransmissions:
+        return ""
+    return (
+        f"{summary.retransmissions} PINGs sent again after {summary.deadline:g} s without an answer "
+        f"(sequences {_sequences(summary.retransmitted)})"
+    )
+
+
 def describe_faults(summary: Summary) -> list[str]:
     """One sentence per kind of fault, each naming the sequence numbers involved."""
     faults: list[str] = []
@@ -96,8 +112,9 @@ def describe_faults(summary: Summary) -> list[str]:
             f"pongs missing (sequence {summary.missing[0]} on) and its port became unreachable"
         )
     elif summary.missing:
+        tries = f"; each sent {summary.retransmission_limit + 1} times" if summary.retransmission_limit else ""
         faults.append(
-            f"{len(summary.missing)} of {summary.count} pongs missing (sequences {_sequences(summary.missing)})"
+            f"{len(summary.missing)} of {summary.count} pongs missing (sequences {_sequences(summary.missing)}{tries})"
         )
     if summary.late:
         slowest = f", slowest {summary.slowest_late_rtt:.3f} s" if summary.slowest_late_rtt is not None else ""

@@ -135,6 +135,20 @@ def run_client(host: str, port: int, transport: str, message: str, count: int) -
     return 0 if mismatches == 0 else 1
 
 
+def _settings_agree(arguments: argparse.Namespace) -> bool:
+    """The settings file exists, was written for this very command, and names the folder we run in."""
+    try:
+        settings = json.loads(arguments.settings.read_text())
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the settings file {arguments.settings}: {exc}", file=sys.stderr)
+        return False
+    wanted = {"port": arguments.port, "folder": os.getcwd()}
+    if {key: settings.get(key) for key in wanted} != wanted:
+        print(f"settings file {arguments.settings} says {settings}, the command {wanted}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="demo-echo")
     parser.add_argument("role", choices=("server", "client", "peer"))
@@ -147,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=3)
     parser.add_argument("--spawn-orphan", action="store_true")
     parser.add_argument("--max-line", type=int, default=0, help="server: keep only this many bytes of a line")
+    parser.add_argument("--settings", type=Path, help="a settings file written before the start, checked here")
     # Unknown arguments (extra_args) are accepted: argv_echo exists to show them.
     arguments, _ = parser.parse_known_args(argv)
 
     if arguments.behaviour == "argv_echo":
         Path("argv.received.json").write_text(json.dumps(sys.argv[1:] if argv is None else argv))
+    if arguments.settings is not None and not _settings_agree(arguments):
+        return EXIT_CRASH
     if arguments.spawn_orphan:
         _spawn_orphan()
     global _max_line

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from panther import (
     BaseServiceManager,
     Check,
     ImplementationConfig,
+    ServiceContext,
     ServiceManagerError,
     ServiceOutcome,
     UnsupportedFeatureError,
     register_plugin,
 )
+
+SETTINGS = "settings.json"
 
 Behaviour = Literal["normal", "crash", "hang", "never_ready", "unsupported", "argv_echo"]
 Preparation = Literal["nothing", "build", "fail", "unsupported"]
@@ -30,6 +34,8 @@ class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=T
     # The client's lines are "<message> <index>".
     message: str = "hello"
     spawn_orphan: bool = False
+    # Write settings.json before the start (``write_service_files``); the program checks it.
+    settings_file: bool = False
     # What _do_prepare does: "build" runs a real program for build_seconds, appends a
     # line to build_log and gives the services a label of its own making.
     prepare: Preparation = "nothing"
@@ -88,7 +94,16 @@ class DemoEchoServiceManager(BaseServiceManager):
             "--behaviour", str(kwargs["behaviour"]),
             "--label", str(label),
         ]  # fmt: skip
+        if kwargs.get("settings_file"):
+            args += ["--settings", str(PurePosixPath(kwargs["output_dir"]) / SETTINGS)]
         return [*args, "--spawn-orphan"] if kwargs.get("spawn_orphan") else args
+
+    def write_service_files(self, context: ServiceContext) -> None:
+        if not getattr(self.config, "settings_file", False):
+            return
+        arguments = self.run_arguments(context.role)
+        settings = {"port": arguments["port"], "lines": arguments.get("lines"), "folder": str(context.output_dir)}
+        (context.host_output_dir / SETTINGS).write_text(json.dumps(settings))
 
     def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
         return self._common_args("server", **kwargs)

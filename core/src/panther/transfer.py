@@ -1,10 +1,13 @@
-"""The files a transfer test serves and the check that each one arrived whole.
+"""Files a test serves and the check that each one arrived whole, for any protocol.
 
-File contents are pseudo-random but deterministic (a function of the seed and the
-size), so that the same experiment serves the same bytes every time and a
-download can be judged without keeping a copy of what was sent: by its digest,
-computed once per process, then (only when it differs) byte by byte to say where.
-An experiment writes each file once and links it into every server's folder.
+A protocol that moves files (QUIC, HTTP ...) lets its ``protocol:`` block say how big
+they are (``transfer``) and from which seed their content comes (``seed``): the keys
+of :class:`TransferProtocolConfig`. File contents are pseudo-random but
+deterministic (a function of the seed and the size), so that the same experiment
+serves the same bytes every time and a download can be judged without keeping a
+copy of what was sent: by its digest, computed once per process, then (only when it
+differs) byte by byte to say where. An experiment writes each file once and links it
+into every server's folder.
 """
 
 from __future__ import annotations
@@ -15,13 +18,37 @@ import hashlib
 import os
 import random
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
+import msgspec
+
+from panther.config.errors import ConfigError
+from panther.config.models import ProtocolConfig
 from panther.services.outcome import Check
 
 _CHUNK = 1 << 20
+
+#: Sizes in bytes of the files served when the ``protocol:`` block names none: 1 KiB to 5 MiB.
+DEFAULT_TRANSFER = (1024, 65536, 1048576, 5242880)
+
+
+class TransferProtocolConfig(ProtocolConfig, kw_only=True, forbid_unknown_fields=True):
+    """The ``protocol:`` keys of a protocol whose servers serve files and whose clients fetch them."""
+
+    # Sizes in bytes of the files each server serves and each client downloads.
+    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] = msgspec.field(default_factory=lambda: list(DEFAULT_TRANSFER))
+    # Seed of the files' pseudo-random content.
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        # Raised here, the error is reported by the loader against ``transfer``.
+        duplicates = sorted({size for size in self.transfer if self.transfer.count(size) > 1})
+        if duplicates:
+            listed = ", ".join(str(size) for size in duplicates)
+            raise ValueError(f"transfer sizes must be distinct, {listed} listed more than once")
 
 
 def file_name(size: int) -> str:
@@ -82,6 +109,48 @@ def numbered_plan(count: int, size: int, seed: int, stem: str = "file") -> list[
     width = max(4, len(str(count)))
     names = [f"{stem}-{index:0{width}d}.bin" for index in range(1, count + 1)]
     return [TransferFile(name, size, seed, key=name) for name in names]
+
+
+def _value(config: Any, key: str) -> Any:
+    return config.get(key) if isinstance(config, Mapping) else getattr(config, key, None)
+
+
+def configured_plan(config: Any) -> list[TransferFile]:
+    """The files a ``protocol:`` block asks for with its ``transfer`` and ``seed`` keys."""
+    return transfer_plan(_value(config, "transfer") or DEFAULT_TRANSFER, int(_value(config, "seed") or 0))
+
+
+def _describe(plan: list[TransferFile]) -> str:
+    seeds = ", ".join(str(seed) for seed in sorted({item.seed for item in plan})) or "0"
+    return f"transfer {[item.size for item in plan]} and seed {seeds}"
+
+
+def agreed_transfer_plan(
+    protocol_configs: Mapping[str, Any],
+    services: Iterable[str],
+    plan_of: Callable[[Any], list[TransferFile]] = configured_plan,
+) -> list[TransferFile]:
+    """The files ``services`` exchange, each service's plan made by ``plan_of`` from its
+    ``protocol:`` block (by default from its ``transfer`` and ``seed`` keys).
+
+    Servers serve and clients expect the same files, so the services of one test
+    must agree on them; the first service sets the plan, and a service that
+    disagrees is a :class:`ConfigError` naming both.
+    """
+    chosen: list[TransferFile] | None = None
+    chosen_by = ""
+    for name in services:
+        plan = plan_of(protocol_configs.get(name))
+        if chosen is None:
+            chosen, chosen_by = plan, name
+        elif plan != chosen:
+            raise ConfigError(
+                f"services {chosen_by!r} and {name!r} disagree on the files to transfer",
+                path=f"services.{name}.protocol",
+                expected=f"{_describe(chosen)} (as in {chosen_by!r})",
+                found=_describe(plan),
+            )
+    return chosen or []
 
 
 def write_files(folder: Path, plan: Iterable[TransferFile], made: Path | None = None) -> list[Path]:

@@ -1,0 +1,1 @@
+"""A faulty HTTP server for the HTTP base's tests."""

@@ -1,0 +1,3 @@
+"""The one place the version of panther-iut-nginx is written."""
+
+__version__ = "0.1.0"
