@@ -107,3 +107,8 @@ def test_prepare_writes_what_the_cell_asks_next_to_its_evidence(tmp_path: Path) 
     QuicInteropSuite().prepare_test("keyupdate", test)
     text = (tmp_path / "case.json").read_text()
     assert '"case": "keyupdate"' in text and "wire: client key phase 1" in text
+
+
+def test_a_matrix_can_run_without_a_recorded_path() -> None:
+    cell = QuicInteropSuite().cell("ipv6", "aioquic", "aioquic", QuicInteropOptions(record_path=False))
+    assert cell.network_environment == {"host": "::1"}
