@@ -79,6 +79,20 @@ def test_plain_progress_labels_iterations():
     assert stream.getvalue() == "[ RUN      ] t [2]\n[ FAILED   ] t [2] (1.50s)\n             x: y\n"
 
 
+def test_a_plugins_preparation_is_shown_with_its_detail():
+    stream = io.StringIO()
+    progress = PlainProgress(stream)
+    progress(events.PreparationStepEvent(step="quiche (server)", step_type="service", status="started"))
+    progress(
+        events.ServicePreparationEvent(
+            service_name="quiche", preparation_type="cargo build", detail="building it; log: /cache/build.log"
+        )
+    )
+    assert stream.getvalue() == (
+        "[ PREPARE  ] quiche (server)\n             quiche: cargo build: building it; log: /cache/build.log\n"
+    )
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
@@ -88,6 +102,7 @@ def test_console_on_a_terminal_draws_a_live_table():
     terminal = _Terminal()
     progress = console_progress(terminal)
     progress(events.ExperimentStartedEvent(experiment="e", output_dir="/runs/e-1", tests=["shown", "broken"]))
+    progress(events.ServicePreparationEvent(service_name="q", preparation_type="cargo build", detail="log: /b.log"))
     progress(events.TestStartedEvent(test="shown", iteration=1))
     progress(events.TestFinishedEvent(test="shown", iteration=1, verdict="passed", duration=0.1))
     progress(events.TestFinishedEvent(test="broken", iteration=1, verdict="failed", reason="client exit: 3"))
@@ -98,6 +113,7 @@ def test_console_on_a_terminal_draws_a_live_table():
     # A person at a terminal sees why a test failed and where the report is.
     assert "client exit: 3" in shown
     assert "report: /runs/e-1/summary.md" in shown
+    assert "q: cargo build: log: /b.log" in shown
 
 
 def test_debug_prints_every_event_with_its_fields(tmp_path, capsys):

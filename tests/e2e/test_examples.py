@@ -20,7 +20,8 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 EXTERNAL_PEERS = {
     "ngtcp2": ("gtlsserver", "install Debian's ngtcp2-server and ngtcp2-client"),
     "picoquic": ("picoquicdemo", "build picoquic and put picoquicdemo on PATH"),
-    "quiche": ("quiche-server", "build quiche's apps and put quiche-server on PATH"),
+    # PANTHER's own quiche programs, built with cargo on first use.
+    "quiche": ("cargo", "install Rust 1.88 or newer (cargo), cmake, g++ and libclang"),
     "nginx": ("nginx", "install Debian's nginx package"),
     "curl": ("curl", "install Debian's curl package"),
 }

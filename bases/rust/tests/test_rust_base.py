@@ -1,13 +1,21 @@
-"""RustServiceMixin and RustQUICServiceManager: build command, runtime environment, commands."""
+"""RustServiceMixin and RustQUICServiceManager: build command, runtime environment, commands,
+and the build of a shipped cargo project in the preparation."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from panther.events import EventBus, ServicePreparationEvent
 from panther.services.context import ServiceContext
 from panther.services.manager import ServiceManagerError
+from panther.testing import require_peer
 from panther_base_rust import RustServiceMixin
+from panther_base_rust.cargo import CargoProject, find_cargo
 from panther_base_rust.quic import RustQUICServiceManager
 
 
@@ -93,3 +101,108 @@ def test_the_mixin_stands_alone_for_other_protocols() -> None:
 
     assert Plain().generate_run_argv(role="client") == ["plain-bin"]
     assert Plain().get_run_environment("client")["RUST_LOG"] == "info"
+
+
+# ---------------------------------------------------------------- a shipped cargo project
+HELLO = Path(__file__).parent / "hello"
+
+
+class HelloRust(MinimalRustQuic):
+    """A plugin whose program is the hello project, built by the base."""
+
+    def _get_binary_name(self) -> str:
+        return "panther-hello"
+
+    def _get_cargo_project(self) -> CargoProject | None:
+        return CargoProject(path=HELLO, package="panther-hello", version="0.1.0", binaries=("panther-hello",))
+
+    def _get_cargo_features(self) -> list[str]:
+        return ["shout"]
+
+    def _get_rust_runtime_config(self) -> dict[str, str]:
+        return {**super()._get_rust_runtime_config(), "GREETING_NAME": "panther"}
+
+
+def _context(tmp_path: Path, environment: str = "local") -> ServiceContext:
+    return ServiceContext(
+        name="hello",
+        role="server",
+        test_name="t",
+        host_output_dir=tmp_path,
+        output_dir=tmp_path,
+        environment=environment,
+    )
+
+
+def test_prepare_builds_the_program_that_the_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_peer("cargo", find_cargo() is not None, "install Rust (https://rustup.rs)")
+    monkeypatch.setenv("PANTHER_CACHE_DIR", str(tmp_path / "cache"))
+    bus, events = EventBus(), []
+    bus.subscribe(events.append)
+    manager = HelloRust(context=_context(tmp_path), event_bus=bus)
+    manager.prepare()
+    argv = manager.generate_run_argv(role="server")
+    assert argv[0].startswith(str(tmp_path / "cache" / "rust" / "panther-hello" / "builds"))
+    environment = {**manager.get_run_environment("server"), "PATH": os.environ["PATH"]}
+    done = subprocess.run(argv, capture_output=True, text=True, env=environment, check=True)
+    # The feature and the runtime configuration both took effect.
+    assert done.stdout.strip() == "HELLO PANTHER"
+    preparations = [event for event in events if isinstance(event, ServicePreparationEvent)]
+    assert [event.preparation_type for event in preparations] == ["cargo build"]
+    assert "panther-hello" in preparations[0].detail and "with cargo" in preparations[0].detail
+
+    # A second service (another test, another run) finds the program built: no event.
+    again = HelloRust(context=_context(tmp_path), event_bus=bus)
+    again.prepare()
+    assert again.generate_run_argv(role="server")[0] == argv[0]
+    assert len([event for event in events if isinstance(event, ServicePreparationEvent)]) == 1
+
+
+def test_in_a_container_the_image_builds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no cargo: nothing may try to build here
+    manager = HelloRust(context=_context(tmp_path, environment="docker_compose"))
+    manager.prepare()
+    assert manager.cargo_build is None
+    assert manager.generate_run_argv(role="server") == ["panther-hello"]
+
+
+def test_missing_cargo_names_the_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PANTHER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("CARGO_HOME", raising=False)
+    with pytest.raises(ServiceManagerError, match=r"^minimal: cargo is not installed"):
+        HelloRust(context=_context(tmp_path)).prepare()
+
+
+def test_the_dockerfile_carries_the_sources_and_builds_them(tmp_path: Path) -> None:
+    text = HelloRust().generate_cargo_dockerfile()
+    assert text is not None
+    assert "ARG PANTHER_BUILDER_IMAGE=rust:bookworm" in text
+    assert 'RUN ["cargo", "build", "--release", "--features", "shout", "--locked"]' in text
+    assert "COPY --from=builder /src/minimal/target/release/panther-hello /usr/local/bin/panther-hello" in text
+    # Running the build stage's unpacking steps recreates the project, byte for byte.
+    for line in text.splitlines():
+        if line.startswith('RUN ["sh", "-c"') and "panther-source" in line:
+            command = json.loads(line.removeprefix("RUN "))
+            subprocess.run(command, cwd=tmp_path, check=True)
+    for relative in ("Cargo.toml", "Cargo.lock", "src/main.rs"):
+        assert (tmp_path / relative).read_bytes() == (HELLO / relative).read_bytes()
+
+
+def test_a_builder_image_without_cargo_says_which_to_give(tmp_path: Path) -> None:
+    text = HelloRust().generate_cargo_dockerfile()
+    assert text is not None
+    first_step = next(line for line in text.splitlines() if line.startswith('RUN ["sh", "-c"'))
+    # A PATH with a shell and nothing else: an image without Rust.
+    (tmp_path / "sh").symlink_to(shutil.which("sh") or "/bin/sh")
+    done = subprocess.run(
+        json.loads(first_step.removeprefix("RUN ")), capture_output=True, text=True, env={"PATH": str(tmp_path)}
+    )
+    assert done.returncode == 1
+    assert "the builder image has no cargo: tag an image with Rust as rust:bookworm on this engine" in done.stderr
+
+
+def test_the_dockerfile_is_the_same_for_the_same_sources() -> None:
+    assert HelloRust().generate_cargo_dockerfile() == HelloRust().generate_cargo_dockerfile()
+    assert MinimalRustQuic().generate_cargo_dockerfile() is None

@@ -35,11 +35,11 @@ class TestContext:
     protocol_configs: dict[str, ProtocolConfig]
     # Each service's decoded ``implementation:`` block.
     implementation_configs: dict[str, Any] = field(default_factory=dict)
-    # Numbers measured from the evidence (``goodput_mbps``: 94.2); copied into the result.
-    measurements: dict[str, float] = field(default_factory=dict)
     # The path between clients and servers, when the network environment put one there:
     # its captures and record (complete when evaluate_test runs). None: no path, no capture.
     network_path: NetworkPath | None = None
+    # Numbers measured from the evidence (``goodput_mbps``: 94.2); copied into the result.
+    measurements: dict[str, float] = field(default_factory=dict)
 
     def services_with_role(self, role: str) -> list[ServiceContext]:
         return [service for service in self.services.values() if service.role == role]

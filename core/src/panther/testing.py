@@ -1,9 +1,9 @@
 """Helpers for the tests of PANTHER distributions (and of third-party plugins).
 
 ``run_panther`` runs an experiment through the real ``panther run`` command and
-reads back what it recorded (``merge_panther``: the real ``panther merge``;
-``run_pair``: one test of a server and a client; ``client_folders`` and
-``private_keys_in``: where a server's key must never be);
+reads back what it recorded (``merge_panther``: the real ``panther merge``; ``run_pair``:
+one test of a server and a client; ``client_folders`` and ``private_keys_in``: where a
+server's key must never be);
 ``UdpResponder`` and ``silent_udp_port`` are real UDP peers on loopback for testing
 readiness probes.
 

@@ -73,6 +73,11 @@ class BaseQUICServiceManager(BaseServiceManager):
             arguments.update(applied.arguments)
         return arguments
 
+    def case_support(self) -> Mapping[str, CaseSupport]:
+        """The case table of the programs this service runs (``test_cases`` unless a
+        plugin runs programs of several kinds, each with a table of its own)."""
+        return self.test_cases
+
     def _applied_case(self, role: str, arguments: Mapping[str, Any]) -> AppliedCase | None:
         """What the test's case (``test_case``) adds to the command; raises when it cannot be done."""
         name = arguments.get("test_case")
@@ -82,7 +87,7 @@ class BaseQUICServiceManager(BaseServiceManager):
             self.implementation_name,
             quic_test_case(name),
             role,
-            self.test_cases,
+            self.case_support(),
             self.get_supported_features(),
             arguments,
         )

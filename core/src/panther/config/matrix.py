@@ -50,6 +50,11 @@ def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tup
     _check_known_cases(document, suite_class, known, path)
     cases = _cases(document, matrix, known, path)
     options = decode(document, matrix.options, suite_class.options_class, (*path, "options"))
+    # The file's own network settings, checked where they are written (each cell's, with
+    # the suite's merged in, is checked again below).
+    network = ("tests", index, "network_environment")
+    _, network_config = resolver.network_environment(test.network_environment, network)
+    resolver.check_path(network_config, test.timeout, (*network, "path"))
     servers = _implementations(resolver, matrix.servers, (*path, "servers"), suite_class.protocol, "server")
     clients = _implementations(resolver, matrix.clients, (*path, "clients"), suite_class.protocol, "client")
     axes = MatrixAxes(

@@ -75,7 +75,7 @@ class PluginResolver:
         network_class, network_config = self.network_environment(
             test.network_environment, (*path, "network_environment")
         )
-        self._check_path((*path, "network_environment", "path"), network_config, test.timeout)
+        self.check_path(network_config, test.timeout, (*path, "network_environment", "path"))
         execution = [
             self.execution_environment(entry, (*path, "execution_environment", position))
             for position, entry in enumerate(test.execution_environment)
@@ -89,8 +89,8 @@ class PluginResolver:
             execution_environments=execution,
         )
 
-    def _check_path(self, path: DocPath, network_config: object, timeout: float) -> None:
-        """A path's settings must agree with each other and with the test's time."""
+    def check_path(self, network_config: object, timeout: float, path: DocPath) -> None:
+        """A network path's settings must agree with each other and with the test's time."""
         config = getattr(network_config, "path", None)
         if not isinstance(config, PathConfig):
             return

@@ -134,8 +134,7 @@ class PortAllocator:
                     os.close(descriptor)
         self._held = {}
         self._lock = threading.Lock()  # another thread may have held it at the fork
-        # Every worker would otherwise draw the parent's sequence of ports, and take the
-        # port another worker has just released (where its test's packets may linger).
+        # A fork copies the generator's state: every worker would try the same ports in turn.
         self._random = random.Random()
 
     @property

@@ -16,6 +16,7 @@ from panther.events import (
     ExperimentStartedEvent,
     PreparationStepEvent,
     ServiceErrorEvent,
+    ServicePreparationEvent,
     TestFinishedEvent,
     TestPhaseEvent,
     TestStartedEvent,
@@ -36,6 +37,11 @@ def _label(event: Event) -> str:
     return f"{event.test} [{event.iteration}]" if event.iteration and event.iteration > 1 else str(event.test)
 
 
+def _preparation_line(event: ServicePreparationEvent) -> str:
+    """What a plugin says its preparation is doing (a build, and where its log is)."""
+    return f"             {event.service_name}: {event.preparation_type}: {event.detail}"
+
+
 class PlainProgress:
     """One line per test start, service error and test end: readable in CI logs."""
 
@@ -53,6 +59,8 @@ class PlainProgress:
                 line = f"[ PREPARE  ] {event.step}"
             elif event.status != "ready":
                 line = f"             {event.step}: {event.status}: {event.reason}"
+        elif isinstance(event, ServicePreparationEvent):
+            line = _preparation_line(event)
         elif isinstance(event, ExperimentPhaseEvent) and event.status == "finished":
             line = f"prepared in {event.duration or 0.0:.2f}s"
         elif isinstance(event, TestStartedEvent):
@@ -112,6 +120,9 @@ class LiveProgress:
                 event.reason,
             )
             self.live.update(self._table())
+        elif isinstance(event, ServicePreparationEvent):
+            # Above the table, where it stays: what a long step is doing, and its log.
+            self.live.console.print(_preparation_line(event), highlight=False, markup=False)
         if event.test is None:
             return
         label = _label(event)

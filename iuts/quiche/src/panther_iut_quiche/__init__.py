@@ -1,7 +1,9 @@
 """panther-iut-quiche: the PANTHER plugin for quiche (QUIC, Rust).
 
-``QuicheServiceManager`` runs ``quiche-server`` or ``quiche-client``;
-``QuicheConfig`` is its ``implementation:`` schema.
+``QuicheServiceManager`` runs PANTHER's own quiche programs
+(``panther-quiche-server``, ``panther-quiche-client``, built with cargo on first use)
+or quiche's apps (``quiche-server``, ``quiche-client``); ``QuicheConfig`` is its
+``implementation:`` schema.
 """
 
 from panther_iut_quiche.__about__ import __version__

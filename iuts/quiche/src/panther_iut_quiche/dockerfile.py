@@ -1,4 +1,6 @@
-"""The Docker image of quiche: cloudflare/quiche at a pinned tag, its apps built by cargo.
+"""The Docker image of quiche's apps (``programs: upstream``): cloudflare/quiche at a
+pinned tag, its apps built by cargo. (The image of PANTHER's own programs comes from
+the Rust base: ``generate_cargo_dockerfile()``.)
 
 As quiche's own Dockerfile does, the apps crate is built through its manifest
 (``cargo build --release --manifest-path apps/Cargo.toml``): BoringSSL comes from
@@ -12,9 +14,10 @@ from __future__ import annotations
 from panther.services.docker_build import DockerBuilderFactory
 
 from panther_iut_quiche.config_schema import QUICHE_REPOSITORY
+from panther_iut_quiche.upstream import CLIENT_PROGRAM, SERVER_PROGRAM
 
 BUILDER_IMAGE = "rust:1.88-bookworm"
-BINARIES = ("quiche-server", "quiche-client")
+BINARIES = (SERVER_PROGRAM, CLIENT_PROGRAM)
 
 
 def dockerfile(ref: str, cargo_build: list[str]) -> str:

@@ -1,13 +1,12 @@
-"""quiche-server and quiche-client command lines and environments, for every option in both roles."""
+"""Command lines and environments, for every option in both roles: quiche's apps
+(``programs: upstream``) here, PANTHER's own programs in ``test_own_commands.py``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import pytest
 from panther.services.context import ServiceContext
-from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
 from panther_iut_quiche import QuicheConfig, QuicheServiceManager
 
 SERVER = {"cert_file": "/t/cert.pem", "key_file": "/t/key.pem", "host": "127.0.0.1", "port": 4443}
@@ -19,9 +18,13 @@ def manager(role: str, config: QuicheConfig | None = None) -> QuicheServiceManag
     return QuicheServiceManager(config, context=context)
 
 
+def upstream(**keys: Any) -> QuicheConfig:
+    return QuicheConfig(programs="upstream", **keys)
+
+
 def argv(role: str, config: QuicheConfig | None = None, **kwargs: Any) -> list[str]:
     # host and port are given explicitly: they override what the context decided.
-    return manager(role, config).generate_run_argv(role=role, **kwargs)
+    return manager(role, config or upstream()).generate_run_argv(role=role, **kwargs)
 
 
 def test_server_minimal() -> None:
@@ -42,10 +45,11 @@ def test_server_minimal() -> None:
 
 
 def test_server_every_option() -> None:
-    config = QuicheConfig(
+    config = upstream(
         congestion_control="bbr2_gcongestion",
         early_data=True,
         retry=True,
+        max_streams_bidi=50,
         idle_timeout=1.5,
         extra_args=["--disable-gso"],
     )
@@ -59,6 +63,8 @@ def test_server_every_option() -> None:
         "/t/key.pem",
         "--root",
         "/srv/www",
+        "--max-streams-bidi",
+        "50",
         "--http-version",
         "HTTP/3",
         "--idle-timeout",
@@ -84,7 +90,7 @@ def test_client_minimal() -> None:
 
 
 def test_client_every_option() -> None:
-    config = QuicheConfig(
+    config = upstream(
         congestion_control="reno", session_file="/keep/session.bin", early_data=True, http_version="all", idle_timeout=2
     )
     urls = ["https://127.0.0.1:4443/transfer-1024.bin", "https://127.0.0.1:4443/transfer-65536.bin"]
@@ -110,7 +116,9 @@ def test_client_every_option() -> None:
 def test_client_without_verification() -> None:
     command = argv("client", host="127.0.0.1", port=4443, verify_peer=False)
     assert command[-2:] == ["--no-verify", "https://127.0.0.1:4443/"]
-    environment = manager("client").get_run_environment("client", host="127.0.0.1", port=4443, verify_peer=False)
+    environment = manager("client", upstream()).get_run_environment(
+        "client", host="127.0.0.1", port=4443, verify_peer=False
+    )
     assert "SSL_CERT_FILE" not in environment
 
 
@@ -121,7 +129,7 @@ def test_client_on_ipv6() -> None:
 
 
 def test_client_environment() -> None:
-    environment = manager("client", QuicheConfig(log_level="trace")).get_run_environment(
+    environment = manager("client", upstream(log_level="trace")).get_run_environment(
         "client", **CLIENT, qlog_dir="/o/qlog", keylog_file="/o/keys.log"
     )
     assert environment == {
@@ -135,53 +143,12 @@ def test_client_environment() -> None:
 
 
 def test_server_environment() -> None:
-    environment = manager("server").get_run_environment("server", **SERVER, qlog_dir="/o/qlog", ca_file="/t/ca.pem")
+    environment = manager("server", upstream()).get_run_environment(
+        "server", **SERVER, qlog_dir="/o/qlog", ca_file="/t/ca.pem"
+    )
     assert environment == {"RUST_LOG": "info", "RUST_BACKTRACE": "1", "QLOGDIR": "/o/qlog"}
 
 
 def test_each_role_runs_its_own_program() -> None:
     assert argv("server", **SERVER)[0] == "quiche-server"
     assert argv("client", **CLIENT)[0] == "quiche-client"
-
-
-@pytest.mark.parametrize(
-    ("role", "kwargs", "config", "message"),
-    [
-        ("server", {"host": "127.0.0.1", "port": 4443}, QuicheConfig(), "needs cert_file and key_file"),
-        ("server", SERVER, QuicheConfig(session_file="/s"), "session_file is a client option"),
-        ("client", CLIENT, QuicheConfig(retry=True), "retry is a server option"),
-        ("client", {"host": "127.0.0.1", "port": 4443}, QuicheConfig(), "needs ca_file"),
-        ("client", CLIENT, QuicheConfig(early_data=True), "early_data needs session_file"),
-        ("client", {**CLIENT, "urls": ["https://10.0.0.9:4443/a"]}, QuicheConfig(), "connects to one server"),
-        ("client", {**CLIENT, "alpn": "h3"}, QuicheConfig(http_version="HTTP/0.9"), "contradicts the test's ALPN"),
-        ("peer", SERVER, QuicheConfig(), "not as a peer"),
-    ],
-)
-def test_mistakes_are_explained(role: str, kwargs: dict[str, Any], config: QuicheConfig, message: str) -> None:
-    with pytest.raises(ServiceManagerError, match=message) as caught:
-        argv(role, config, **kwargs)
-    assert not isinstance(caught.value, UnsupportedFeatureError)
-    assert str(caught.value).startswith("quiche: ")
-
-
-@pytest.mark.parametrize(
-    ("role", "kwargs", "config", "message"),
-    [
-        ("client", {**CLIENT, "quic_version": "v2"}, QuicheConfig(), "QUIC v1 only"),
-        ("client", {**CLIENT, "quic_version": "draft29"}, QuicheConfig(), "QUIC v1 only"),
-        ("client", CLIENT, QuicheConfig(handshake_timeout=3.0), "no handshake timeout"),
-        ("server", SERVER, QuicheConfig(handshake_timeout=3.0), "no handshake timeout"),
-        ("client", {**CLIENT, "alpn": "doq"}, QuicheConfig(), "ALPN 'doq' is not supported"),
-        ("server", {**SERVER, "alpn": "doq"}, QuicheConfig(), "ALPN 'doq' is not supported"),
-    ],
-)
-def test_what_quiche_cannot_do_is_unsupported(
-    role: str, kwargs: dict[str, Any], config: QuicheConfig, message: str
-) -> None:
-    with pytest.raises(UnsupportedFeatureError, match=message):
-        argv(role, config, **kwargs)
-
-
-def test_the_command_string_is_shell_safe() -> None:
-    command = manager("server").generate_run_command(role="server", **{**SERVER, "www_dir": "/a b;rm -rf /"})
-    assert "'/a b;rm -rf /'" in command
