@@ -27,7 +27,7 @@ CANNOT = {
     ("chacha20", "client"): ("quiche",),
     ("keyupdate", "client"): ("quiche",),
 }
-# Pairs that disagree now and then (see the README): the other verdict they may end with.
+# Pairs that disagree now and then (see the README; seen with quiche's apps): the other verdict they may end with.
 INTERMITTENT = {("zerortt", "ngtcp2", "quiche"): ("failed", "did not accept early data")}
 PEERS = {"picoquic": "picoquicdemo", "quiche": "quiche-server"}
 
