@@ -7,13 +7,18 @@ test plugins under its ``tests/plugins/``; then its own tests. Distributions are
 discovered from the folders, so a new one needs no edit here.
 
 Other sessions: ``lint`` (ruff), ``types`` (mypy, strict for the core), ``e2e``
-(every distribution in one venv, the examples through ``panther run``), ``bench``
+(every distribution in one venv, the examples through ``panther run``), ``docs`` (the
+site, built strictly, and every example on its pages tested), ``build`` (a wheel and
+an sdist of each distribution, checked), ``index`` (those installed from a local index
+as users install them), ``lowest`` (the lowest versions our requirements allow),
+``release`` (one distribution, to an index), ``bench``
 (speed figures as ratios against a baseline measured in the same run) and ``demo``
 (the README's default experiment).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +105,9 @@ def _test_plugins(distribution: Distribution) -> list[str]:
     return [str(p.parent) for p in sorted(distribution.folder.glob("tests/plugins/*/pyproject.toml"))]
 
 
-def _install(session: nox.Session, roots: dict[str, set[str]], *, test_plugins: bool = False) -> None:
+def _install(
+    session: nox.Session, roots: dict[str, set[str]], *, test_plugins: bool = False, options: tuple[str, ...] = ()
+) -> None:
     """Install ``roots`` and their in-repo dependencies from their folders.
 
     A distribution's own test plugins go only into its own session: they may claim
@@ -111,7 +118,7 @@ def _install(session: nox.Session, roots: dict[str, set[str]], *, test_plugins: 
     if test_plugins:
         for name in roots:
             specs += _test_plugins(DISTRIBUTIONS[name])
-    session.install(*specs)
+    session.install(*options, *specs)
 
 
 def _register_distribution_session(distribution: Distribution) -> None:
@@ -129,8 +136,9 @@ for _distribution in DISTRIBUTIONS.values():
     _register_distribution_session(_distribution)
 
 
-def _everything(session: nox.Session) -> None:
-    _install(session, {name: ({"test"} if "test" in d.extras else set()) for name, d in DISTRIBUTIONS.items()})
+def _everything(session: nox.Session, *options: str) -> None:
+    everything = {name: ({"test"} if "test" in d.extras else set()) for name, d in DISTRIBUTIONS.items()}
+    _install(session, everything, options=options)
 
 
 @nox.session(tags=["tests"])
@@ -160,6 +168,77 @@ def e2e(session: nox.Session) -> None:
     session.run("pytest", "tests/e2e", *session.posargs)
 
 
+# MkDocs 1.x: the site's configuration is MkDocs 1's.
+DOCS_REQUIREMENTS = ("mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocs-gen-files>=0.5,<0.7")
+
+
+@nox.session(tags=["tests"])
+def docs(session: nox.Session) -> None:
+    """The documentation site (warnings are errors), then every example on its pages tested."""
+    _everything(session)
+    session.install(*DOCS_REQUIREMENTS)
+    quiet = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), env=quiet)
+    session.run("pytest", "tests/docs", *session.posargs)
+
+
+DIST = ROOT / "dist"
+# hatch builds (and bumps versions); twine checks and uploads; pypiserver is the index
+# the installation tests use.
+RELEASE_TOOLS = ("hatch>=1.14", "twine>=6.1")
+
+
+def _hatch_env(session: nox.Session) -> dict[str, str]:
+    """Hatch keeps its build environments in a folder of this session: a fresh one
+    each run, shared with no other hatch on the machine."""
+    return {"HATCH_DATA_DIR": str(Path(session.create_tmp()).resolve() / "hatch")}
+
+
+@nox.session(tags=["tests"])
+def build(session: nox.Session) -> None:
+    """A wheel and an sdist of every distribution into dist/ (hatch), checked with
+    ``twine check --strict`` and for the metadata an index page shows."""
+    session.install(*RELEASE_TOOLS)
+    session.run("python", "tools/release.py", "metadata")
+    shutil.rmtree(DIST, ignore_errors=True)
+    session.run("python", "tools/release.py", "build", str(DIST), env=_hatch_env(session))
+
+
+@nox.session(tags=["tests"])
+def index(session: nox.Session) -> None:
+    """The built distributions from a local index: installed as users install them, a
+    plugin written from the guide outside the repository, a release published.
+    Uses dist/ as ``nox -s build`` left it (run that first)."""
+    session.install("pytest>=8", "pytest-timeout>=2.2", "pypiserver>=2.3", *RELEASE_TOOLS)
+    session.run("pytest", "tests/release", *session.posargs, env={"PANTHER_DIST_DIR": str(DIST), **_hatch_env(session)})
+
+
+# The tests run against the lowest versions: the examples end to end (aioquic, ngtcp2,
+# ping-pong, Ivy, HTTP: every third-party library at work), and the bases' own tests
+# (msgspec, cryptography), which take seconds.
+LOWEST_TESTS = ("bases/minip", "bases/quic", "bases/tcp")
+
+
+@nox.session(tags=["tests"], venv_backend="uv")
+def lowest(session: nox.Session) -> None:
+    """Every distribution with the lowest versions its requirements allow (uv's
+    lowest-direct resolution), then the examples end to end and the tests of
+    ``LOWEST_TESTS``: the lower bounds we declare are tested."""
+    _everything(session, "--resolution", "lowest-direct")
+    session.run("pytest", "tests/e2e", *session.posargs)
+    for folder in LOWEST_TESTS:
+        session.chdir(ROOT / folder)
+        session.run("pytest", *session.posargs)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Release one distribution: ``nox -s release -- FOLDER VERSION --repository-url URL``
+    (VERSION: a version or major/minor/patch; see docs/releasing.md)."""
+    session.install(*RELEASE_TOOLS)
+    session.run("python", "tools/release.py", "release", *session.posargs, env=_hatch_env(session))
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory figures, each as a ratio against a baseline of the same run."""
@@ -179,4 +258,12 @@ def demo(session: nox.Session) -> None:
     session.run("panther", "run", DEFAULT_EXPERIMENT, *session.posargs)
 
 
-nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + ["e2e", "lint", "types"]
+nox.options.sessions = [d.session for d in DISTRIBUTIONS.values()] + [
+    "e2e",
+    "docs",
+    "build",
+    "index",
+    "lowest",
+    "lint",
+    "types",
+]

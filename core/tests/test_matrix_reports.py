@@ -175,11 +175,35 @@ def test_report_html_is_one_self_contained_page_whose_links_all_lead_somewhere(r
     assert ">plain</a></td>" in html  # the other tests, linking to their failed checks
 
 
-def test_junit_has_a_testcase_per_cell_iteration(run: ExperimentRun) -> None:
+def test_junit_groups_cells_by_matrix_and_case_with_server_and_client_as_names(run: ExperimentRun) -> None:
     root = ET.parse(run.output_dir / "junit.xml").getroot()  # noqa: S314 - the harness's own report
-    names = [case.get("name") for case in root.iter("testcase")]
-    assert "echoes/long_lines/demo_echo_tcp/demo_echo" in names and "echoes/rate/demo_echo/demo_echo [2/3]" in names
-    assert len(names) == len(run.results["tests"]) == 4 + 2 * 3 + 1
+    cases = {(case.get("classname"), case.get("name")): case for case in root.iter("testcase")}
+    assert len(cases) == len(run.results["tests"]) == 4 + 2 * 3 + 1
+    assert sorted(cases) == sorted(
+        [
+            *[(f"echoes.{case}", f"{server}/demo_echo") for case in ("long_lines", "udp")
+              for server in ("demo_echo", "demo_echo_tcp")],
+            *[("echoes.rate", f"{server}/demo_echo [{i}/3]") for server in ("demo_echo", "demo_echo_tcp")
+              for i in (1, 2, 3)],
+            ("reports", "plain"),  # a test that is not a cell: as before
+        ]
+    )  # fmt: skip
+    # A failed cell: its reason, then every check that did not pass with its evidence, and the cell's folder.
+    folder = run.output_dir / "echoes" / "long_lines" / "demo_echo_tcp" / "demo_echo"
+    failure = cases[("echoes.long_lines", "demo_echo_tcp/demo_echo")].find("failure")
+    assert failure is not None and failure.get("message") == "client exit: client exited with 1"
+    text = (failure.text or "").splitlines()
+    assert "failed: long_lines: every echo came back unchanged: 3 of 3 echoes differ" in text
+    for evidence in ("client/stderr.log", "client/stdout.log", "client/client.log"):
+        assert f"  evidence: {folder / evidence}" in text
+    assert text[-1] == f"output: {folder}"
+    # unsupported is skipped, with its reason.
+    skipped = cases[("echoes.udp", "demo_echo_tcp/demo_echo")].find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "unsupported: server prepare: demo_echo_tcp speaks TCP only, not udp"
+    passed = cases[("echoes.rate", "demo_echo/demo_echo [2/3]")]
+    assert [child.tag for child in passed] == ["system-out"]
+    assert passed.find("system-out").text == f"output: {run.output_dir / 'echoes/rate/demo_echo/demo_echo/iteration-2'}"  # type: ignore[union-attr]
 
 
 def test_the_terminal_shows_each_case_as_a_table(run: ExperimentRun) -> None:

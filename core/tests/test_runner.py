@@ -120,6 +120,26 @@ def test_server_only_test_runs_for_steps_wait_then_is_stopped(tmp_path):
     assert processes_of_run(result.run_id) == []
 
 
+@pytest.mark.parametrize("ends_by_itself", [True, False])
+def test_a_listener_that_ends_by_itself_is_waited_for_once_the_clients_end(tmp_path, ends_by_itself):
+    # The server judges the three lines for a second after the client has ended: a
+    # tester playing the server. Stopped when the client ends, it never judges.
+    judging = {"judge_after": 3, "judge_seconds": 1.0, "ends_by_itself": ends_by_itself}
+    result = run_yaml("tests:\n" + echo_test("judged", server=judging), tmp_path)
+
+    test = results_by_label(result)["judged"]
+    server = next(service for service in test["services"] if service["name"] == "server")
+    judged = Path(server["output_dir"]) / "judged.log"
+    if ends_by_itself:
+        assert test["verdict"] == "passed", test
+        assert (server["exit_code"], server["stopped_by_harness"]) == (0, False)
+        assert judged.read_text() == "judged 3 lines\n"
+    else:
+        assert server["stopped_by_harness"] is True
+        assert not judged.exists()
+    assert processes_of_run(result.run_id) == []
+
+
 def test_strace_wraps_every_service_and_writes_into_its_folder(tmp_path):
     require_peer("strace", shutil.which("strace") is not None, "install Debian's strace")
     text = "tests:\n" + echo_test("traced", extra="    execution_environment:\n      - type: strace\n")

@@ -173,7 +173,7 @@ DOCS = Path(__file__).parents[2] / "docs" / "sharding.md"
 
 
 def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(), re.S)
+    return re.findall(rf"```{language}(?: [^\n]*)?\n(.*?)```", DOCS.read_text(), re.S)
 
 
 def test_the_docs_yaml_is_yaml_and_their_commands_use_options_that_exist() -> None:

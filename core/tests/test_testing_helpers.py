@@ -6,7 +6,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from panther.testing import UdpResponder, peer_required, private_keys_in, require_peer, silent_udp_port
+from panther.testing import UdpResponder, peer_required, private_keys_in, require_peer, run_panther, silent_udp_port
+from runner_support import echo_test
 
 
 def _ask(port: int, payload: bytes) -> bytes | None:
@@ -51,3 +52,11 @@ def test_private_keys_are_found_by_content_whatever_their_names(tmp_path: Path) 
     hidden = tmp_path / "notes.txt"
     hidden.write_text("-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n")
     assert private_keys_in(tmp_path) == [hidden]
+
+
+def test_run_panther_makes_the_folder_it_is_given(tmp_path: Path) -> None:
+    folder = tmp_path / "not" / "there" / "yet"
+    run = run_panther("tests:\n" + echo_test("made"), folder)
+    assert run.exit_code == 0, run.output
+    assert run.test("made").verdict == "passed"
+    assert (folder / "experiment.yaml").is_file() and run.output_dir.parent == folder / "out"

@@ -15,6 +15,7 @@ _EXPORTS = {
     "BaseServiceManager": "panther.services.manager",
     "ServiceManagerError": "panther.services.manager",
     "UnsupportedFeatureError": "panther.services.manager",
+    "ServiceConfigError": "panther.config.errors",
     "ServiceContext": "panther.services.context",
     "ServiceOutcome": "panther.services.outcome",
     "Check": "panther.services.outcome",
@@ -63,6 +64,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from panther.config.errors import ServiceConfigError as ServiceConfigError
     from panther.config.implementation import ImplementationConfig as ImplementationConfig
     from panther.config.implementation import IUTConfig as IUTConfig
     from panther.config.models import ProtocolConfig as ProtocolConfig

@@ -15,6 +15,9 @@ from typing import ClassVar
 
 import msgspec
 
+from panther.config.resolved import CellCoordinates
+from panther.services.outcome import Check
+
 
 class Event(msgspec.Struct, kw_only=True, tag_field="event", tag=True):
     """Base of every event: when it happened, and for which test and iteration."""
@@ -32,6 +35,10 @@ class ExperimentStartedEvent(Event):
     tests: list[str]
     #: The value of ``PANTHER_RUN_ID`` in the environment of every process of the run.
     run_id: str = ""
+    #: Tests that run more than once: name -> iterations (every other test runs once).
+    iterations: dict[str, int] = {}
+    #: Tests that are matrix cells: name -> where the cell sits in its matrix.
+    cells: dict[str, CellCoordinates] = {}
 
 
 class ExperimentFinishedEvent(Event):
@@ -76,6 +83,11 @@ class TestFinishedEvent(Event):
     verdict: str
     reason: str = ""
     duration: float = 0.0
+    #: The folder of this iteration's evidence.
+    output_dir: str = ""
+    #: The checks that decided a verdict other than ``passed`` (their status is the
+    #: verdict), with their reasons and evidence.
+    deciding_checks: list[Check] = []
 
 
 class ServiceInitializationEvent(Event):
@@ -85,9 +97,15 @@ class ServiceInitializationEvent(Event):
 
 
 class ServicePreparationEvent(Event):
+    """A service manager's preparation: the base reports every ``_do_prepare`` as
+    ``started`` then ``finished`` or ``error`` (``preparation_type`` ``prepare``);
+    a plugin may emit its own steps (``custom_setup`` ...) with no status."""
+
     service_name: str
     preparation_type: str
     detail: str = ""
+    status: str | None = None  # "started" | "finished" | "error", for the base's reports
+    duration: float | None = None
 
 
 class CommandGenerationEvent(Event):

@@ -9,18 +9,27 @@ that test like any other and calls the suite's hooks after the protocol plugins'
 :meth:`TestSuite.evaluate_test` once every service has ended). A suite is published
 in the entry-point group ``panther.tester`` and carries a manifest
 (``@register_plugin(plugin_type="tester", name=..., supported_protocols=[protocol])``).
+
+Every instance the harness makes has the run's plugin registry in
+:attr:`TestSuite.registry` before any of its methods is called: a suite that needs
+another plugin (an implementation's class, to read its ``get_supported_features()``)
+loads it with :meth:`TestSuite.load_plugin`, so that what ``--disable-plugins`` turned
+off stays off and every plugin is imported once per run.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
 
 from panther.protocols import TestContext
 from panther.services.outcome import Check, ServiceOutcome
+
+if TYPE_CHECKING:
+    from panther.plugins.registry import PluginRegistry
 
 
 class SuiteCell(msgspec.Struct, kw_only=True):
@@ -61,6 +70,23 @@ class TestSuite(ABC):
     protocol: ClassVar[str]
     #: The Struct the matrix's ``options:`` block is decoded into.
     options_class: ClassVar[type[msgspec.Struct]] = SuiteOptions
+    #: The run's plugin registry, set by the harness on every instance it makes (to
+    #: expand a matrix, to judge a test iteration) right after making it: read it in the
+    #: methods, not in ``__init__``. None for a suite made outside a run (in its own
+    #: unit tests); :meth:`load_plugin` then discovers the installed plugins.
+    registry: PluginRegistry | None = None
+
+    def load_plugin(self, kind: str, name: str) -> type:
+        """The plugin class ``kind``/``name`` (``"iut"``, ``"aioquic"``) from the run's registry.
+
+        Raises :class:`panther.plugins.registry.PluginError` (a subclass of it says why:
+        not installed, disabled by ``--disable-plugins``, broken).
+        """
+        if self.registry is None:
+            from panther.plugins.registry import PluginRegistry
+
+            self.registry = PluginRegistry.discover()
+        return self.registry.load(kind, name)
 
     @abstractmethod
     def cases(self) -> dict[str, str]:
@@ -89,3 +115,13 @@ class TestSuite(ABC):
         the reports show their mean and standard deviation over a cell's iterations.
         """
         return []
+
+
+Suite = TypeVar("Suite", bound=TestSuite)
+
+
+def suite_for_run(suite_class: type[Suite], registry: PluginRegistry | None) -> Suite:
+    """An instance of ``suite_class`` that sees ``registry`` (how the harness makes every suite)."""
+    suite = suite_class()
+    suite.registry = registry
+    return suite

@@ -103,7 +103,8 @@ def run_panther(
 ) -> ExperimentRun:
     """Write ``experiment`` (a document, or YAML text) into ``folder`` and run it through
     the real ``panther run`` command (with ``args``: ``["--shard", "1/3"]``), in a process
-    of its own, as a user would."""
+    of its own, as a user would. ``folder`` is made when it does not exist."""
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "experiment.yaml"
     # JSON is YAML: a document needs no YAML writer.
     path.write_text(experiment if isinstance(experiment, str) else json.dumps(experiment, indent=1))

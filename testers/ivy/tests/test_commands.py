@@ -7,6 +7,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from panther import ProtocolConfig, ServiceConfigError
 from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginRegistry
 from panther.services.context import ServiceContext
@@ -52,10 +53,15 @@ def test_a_test_of_one_role_makes_the_tester_play_the_other(name: str, tested: s
     assert (test.tested_role, test.tester_role) == (tested, tester)
 
 
-def test_the_tester_refuses_the_role_its_test_does_not_give_it(tmp_path: Path) -> None:
-    wrong = manager(tmp_path, "server", test="quic_server_test_stream")
-    with pytest.raises(ServiceManagerError, match="quic_server_test_stream tests a server.*role to client"):
-        wrong._check_role()
+def test_the_tester_refuses_the_role_and_protocol_its_test_does_not_give_it() -> None:
+    settings = msgspec.convert({"name": "panther_ivy", "test": "quic_server_test_stream"}, IvyTesterConfig)
+    with pytest.raises(ServiceConfigError, match="quic_server_test_stream tests a server.*role to client") as role:
+        IvyTesterServiceManager.validate_service(settings, ProtocolConfig(name="quic", role="server"))
+    assert (role.value.key, role.value.expected, role.value.found) == ("protocol.role", "client", "server")
+    with pytest.raises(ServiceConfigError, match="is a test of quic") as protocol:
+        IvyTesterServiceManager.validate_service(settings, ProtocolConfig(name="minip", role="client"))
+    assert (protocol.value.key, protocol.value.expected, protocol.value.found) == ("protocol.name", "quic", "minip")
+    IvyTesterServiceManager.validate_service(settings, ProtocolConfig(name="quic", role="client"))
 
 
 def test_minip_server_test_sends_to_the_server_under_test(tmp_path: Path) -> None:

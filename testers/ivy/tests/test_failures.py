@@ -54,7 +54,8 @@ def test_a_model_that_does_not_compile_is_an_error_with_the_first_compiler_error
                             "quic_models": str(models),
                             "picotls": str(picotls),
                         },
-                        "protocol": {"name": "minip", "role": "client", "target": "iut"},
+                        # A QUIC test speaks QUIC (its parameters come from the QUIC base).
+                        "protocol": {"name": "quic", "role": "client", "target": "iut"},
                     },
                 },
             }

@@ -261,6 +261,12 @@ class Protocol(str, Enum):
     none = "none"
 
 
+class Roles(str, Enum):
+    both = "both"
+    server = "server"
+    client = "client"
+
+
 class Language(str, Enum):
     python = "python"
     rust = "rust"
@@ -268,20 +274,29 @@ class Language(str, Enum):
     go = "go"
 
 
-def _new(kind: str, name: str, protocol: Protocol, language: Language, directory: Path | None) -> None:
+def _new(kind: str, name: str, protocol: Protocol, language: Language, roles: Roles, directory: Path | None) -> None:
+    import shlex
+
     with _user_errors():
         from panther.scaffold.generator import PluginSpec, default_directory, write_distribution
 
-        spec = PluginSpec(kind=kind, name=name, protocol=protocol.value, language=language.value)
+        spec = PluginSpec(kind=kind, name=name, protocol=protocol.value, language=language.value, roles=roles.value)
         target = directory if directory is not None else default_directory(spec, Path.cwd())
         written = write_distribution(spec, target)
     typer.echo(f"Created {spec.distribution} in {target} ({len(written)} files).")
-    typer.echo(f"Next: pip install -e '{target}[test]' && pytest '{target / 'tests'}'")
+    # The interpreter running panther already has the harness: installing the plugin
+    # there needs only the bases it extends (from the index, or installed the same way).
+    python = shlex.quote(sys.executable)
+    typer.echo(
+        f"Next: {python} -m pip install -e {shlex.quote(f'{target}[test]')} "
+        f"&& {python} -m pytest {shlex.quote(str(target / 'tests'))}"
+    )
 
 
 _NAME_HELP = "Plugin name, as written in experiment files (lowercase letters, digits, _)."
 _PROTOCOL_HELP = "Protocol base class to extend."
 _LANGUAGE_HELP = "Language of the implementation (python and rust add a language base)."
+_ROLES_HELP = "The roles the implementation can play: both, or only server or only client."
 _DIRECTORY_HELP = (
     "Where to write it (default: ./iuts/NAME or ./testers/NAME if that folder exists, else ./panther-KIND-NAME)."
 )
@@ -291,6 +306,7 @@ _DIRECTORY_HELP = (
 NameArgument = Annotated[str, typer.Argument(help=_NAME_HELP)]
 ProtocolOption = Annotated[Protocol, typer.Option("--protocol", help=_PROTOCOL_HELP)]
 LanguageOption = Annotated[Language, typer.Option("--language", help=_LANGUAGE_HELP)]
+RolesOption = Annotated[Roles, typer.Option("--roles", help=_ROLES_HELP)]
 DirectoryOption = Annotated[Path | None, typer.Option("--directory", "-d", help=_DIRECTORY_HELP)]
 
 
@@ -299,10 +315,11 @@ def new_iut(
     name: NameArgument,
     protocol: ProtocolOption = Protocol.none,
     language: LanguageOption = Language.c,
+    roles: RolesOption = Roles.both,
     directory: DirectoryOption = None,
 ) -> None:
     """Write a new IUT plugin distribution (entry-point group panther.iut)."""
-    _new("iut", name, protocol, language, directory)
+    _new("iut", name, protocol, language, roles, directory)
 
 
 @new_app.command("tester")
@@ -310,10 +327,11 @@ def new_tester(
     name: NameArgument,
     protocol: ProtocolOption = Protocol.none,
     language: LanguageOption = Language.c,
+    roles: RolesOption = Roles.both,
     directory: DirectoryOption = None,
 ) -> None:
     """Write a new tester plugin distribution (entry-point group panther.tester)."""
-    _new("tester", name, protocol, language, directory)
+    _new("tester", name, protocol, language, roles, directory)
 
 
 @docker_app.command("base-image")

@@ -29,3 +29,19 @@ class ConfigError(Exception):
         if self.found is not None:
             parts.append(f"  found: {self.found}")
         return "\n".join(parts)
+
+
+class ServiceConfigError(ValueError):
+    """A service's blocks that do not go together, found by its plugin's ``validate_service``.
+
+    ``key`` is where the mistake is, inside the service: ``protocol.role``,
+    ``implementation.test``; the message points at that key's line.
+    """
+
+    def __init__(
+        self, message: str, *, key: str | None = None, expected: str | None = None, found: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.expected = expected
+        self.found = found

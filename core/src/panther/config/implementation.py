@@ -16,7 +16,9 @@ import msgspec
 class ImplementationConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Keys every implementation accepts."""
 
+    # The plugin's name (its entry point in panther.iut or panther.tester).
     name: str | None = None
+    # iut, or tester (testers is the original guide's spelling).
     type: Literal["iut", "tester", "testers"] = "iut"
     # Arguments appended verbatim (as argv items) after the generated ones.
     extra_args: list[str] = []

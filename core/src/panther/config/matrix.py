@@ -33,7 +33,7 @@ from panther.config.rules import SERVICE_NAME, check_test
 from panther.config.yaml_source import DocPath, SourceDocument, format_path
 from panther.plugins.manifest import manifest_of
 from panther.services.manager import UnsupportedFeatureError
-from panther.suites import SuiteCell, TestSuite
+from panther.suites import SuiteCell, TestSuite, suite_for_run
 
 
 def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tuple[MatrixAxes, list[ResolvedTest]]:
@@ -45,7 +45,9 @@ def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tup
     matrix = test.matrix
     _check_group_name(document, test.name, ("tests", index, "name"))
     suite_class = _suite_class(resolver, matrix.tester, (*path, "tester"))
-    suite = _call_suite(document, suite_class, "could not be created", path, suite_class)
+    suite = _call_suite(
+        document, suite_class, "could not be created", path, partial(suite_for_run, suite_class, resolver.registry)
+    )
     known = _call_suite(document, suite_class, "cases() failed", path, suite.cases)
     _check_known_cases(document, suite_class, known, path)
     cases = _cases(document, matrix, known, path)
@@ -71,7 +73,9 @@ def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tup
         for server in servers:
             for client in clients:
                 coordinates = CellCoordinates(group=test.name, case=case, server=server, client=client)
-                matrix_cell = MatrixCell(axes=axes, coordinates=coordinates, suite_class=suite_class)
+                matrix_cell = MatrixCell(
+                    axes=axes, coordinates=coordinates, suite_class=suite_class, registry=resolver.registry
+                )
                 try:
                     cell = _call_suite(
                         document,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from panther.config.decoding import decode, describe_value
-from panther.config.errors import ConfigError
+from panther.config.errors import ConfigError, ServiceConfigError
 from panther.config.implementation import ImplementationConfig
 from panther.config.models import ExecutionEnvironmentConfig, NetworkEnvironmentConfig, ProtocolConfig, TestConfig
 from panther.config.resolved import ResolvedService, ResolvedTest
@@ -62,6 +62,7 @@ class PluginResolver:
                 service.implementation, (*service_path, "implementation")
             )
             protocol_class, protocol = self.protocol(service.protocol, (*service_path, "protocol"))
+            self.validate_service(manager_class, implementation, protocol, service_path)
             protocols[name] = protocol
             services[name] = ResolvedService(
                 name=name,
@@ -98,6 +99,32 @@ class PluginResolver:
         if problem is not None:
             where, message, expected, found = problem
             raise self.document.error(message, (*path, *where), expected=expected, found=found)
+
+    def validate_service(
+        self,
+        manager_class: type[BaseServiceManager],
+        implementation: ImplementationConfig,
+        protocol: ProtocolConfig,
+        path: DocPath,
+    ) -> None:
+        """The plugin's own check of a service's blocks together (``validate_service``)."""
+        block: DocPath = (*path, "implementation")
+        try:
+            manager_class.validate_service(implementation, protocol)
+        except ServiceConfigError as error:
+            where = (*path, *error.key.split(".")) if error.key else block
+            raise self.document.error(str(error), where, expected=error.expected, found=error.found) from None
+        except ConfigError as error:
+            raise self.document.error(error.message, block, expected=error.expected, found=error.found) from None
+        except ValueError as error:
+            raise self.document.error(str(error), block) from None
+        except Exception as error:
+            # A bug of the plugin, not a mistake in the file: say which plugin.
+            raise self.document.error(
+                f"the plugin {manager_class.__module__}.{manager_class.__qualname__} failed to check this "
+                f"service (validate_service): {type(error).__name__}: {error}",
+                block,
+            ) from None
 
     def implementation(
         self, block: dict[str, Any], path: DocPath

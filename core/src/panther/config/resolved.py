@@ -16,6 +16,7 @@ from panther.config.implementation import ImplementationConfig
 from panther.config.models import ExperimentConfig, ProtocolConfig, ServiceConfig, TestConfig
 
 if TYPE_CHECKING:
+    from panther.plugins.registry import PluginRegistry
     from panther.protocols import BaseProtocol
     from panther.services.manager import BaseServiceManager
     from panther.suites import TestSuite
@@ -57,6 +58,8 @@ class MatrixCell:
     #: Why the suite cannot run this cell (its ``cell()`` raised UnsupportedFeatureError):
     #: the cell is ``unsupported`` and nothing is started.
     unsupported: str | None = None
+    #: The registry the matrix was expanded with: the suite that judges the cell sees it too.
+    registry: PluginRegistry | None = None
 
 
 @dataclass

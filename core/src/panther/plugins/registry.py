@@ -14,8 +14,8 @@ import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 
+import importlib_metadata as metadata
 import msgspec
 
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind
@@ -106,6 +106,8 @@ def _disabled_set(disabled: Iterable[str]) -> set[str]:
 
 
 def _discover_entries() -> list[PluginEntry]:
+    # importlib-metadata, not the standard library's copy: one behaviour (selection,
+    # deduplication, ``EntryPoint.dist``) on every supported Python.
     # entry_points() already counts a distribution found twice on sys.path (an
     # editable and a site install) once: the copy Python would import.
     installed = metadata.entry_points()

@@ -159,7 +159,12 @@ def run_experiment(
     began = time.monotonic()
     bus.publish(
         ExperimentStartedEvent(
-            experiment=experiment.name, output_dir=str(output_dir), tests=[t.name for t in tests], run_id=run_id
+            experiment=experiment.name,
+            output_dir=str(output_dir),
+            tests=[t.name for t in tests],
+            run_id=run_id,
+            iterations={t.name: t.config.iterations for t in tests if t.config.iterations > 1},
+            cells={t.name: t.matrix.coordinates for t in tests if t.matrix is not None},
         )
     )
     share = f"Shard {shard}: {len(tests)} of the {len(planned)} selected test(s)." if shard is not None else ""

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from panther.config.resolved import MatrixCell
 from panther.protocols import TestContext
 from panther.services.outcome import Check, ServiceOutcome
-from panther.suites import TestSuite
+from panther.suites import TestSuite, suite_for_run
 
 
 class SuiteRun:
@@ -16,7 +16,7 @@ class SuiteRun:
     def __init__(self, cell: MatrixCell) -> None:
         self.case = cell.coordinates.case
         self.who = f"tester {cell.axes.tester}"
-        self.suite: TestSuite = cell.suite_class()
+        self.suite: TestSuite = suite_for_run(cell.suite_class, cell.registry)
 
     @classmethod
     def start(cls, cell: MatrixCell, test: TestContext) -> SuiteRun:

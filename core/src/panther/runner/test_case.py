@@ -181,7 +181,16 @@ class TestExecution:
         verdict = verdict_of(check.status for check in checks)
         reason = reason_of(checks)
         duration = time.monotonic() - began
-        self.bus.publish(TestFinishedEvent(verdict=verdict, reason=reason, duration=duration))
+        deciding = [check for check in checks if check.status == verdict] if verdict != "passed" else []
+        self.bus.publish(
+            TestFinishedEvent(
+                verdict=verdict,
+                reason=reason,
+                duration=duration,
+                output_dir=str(self.test_dir),
+                deciding_checks=deciding,
+            )
+        )
         return TestResult(
             name=self.test.name,
             iteration=self.iteration,
@@ -409,6 +418,12 @@ class TestExecution:
         clients = [self.services[name] for name in self.order if self.services[name].context.role == "client"]
         for client in clients:
             self._start(client)
+        # The services the test waits for: its clients, and listeners that end by themselves.
+        finishers = [
+            service
+            for service in self.services.values()
+            if service.running is not None and service.manager.ends_by_itself(service.context.role)
+        ]
         began = time.monotonic()
         wait = self.test.config.steps.wait
         started = [service for service in self.services.values() if service.running is not None]
@@ -424,18 +439,18 @@ class TestExecution:
                 elif service.time_limit is not None and now - service.started_at >= service.time_limit:
                     self._stop(service, timed_out=True)
             pending = [service for service in started if service.ended_at is None]
-            if clients:
-                pending_clients = [client for client in clients if client.ended_at is None]
-                if not pending_clients:
+            if finishers:
+                pending_finishers = [service for service in finishers if service.ended_at is None]
+                if not pending_finishers:
                     break
             elif not pending or (wait is not None and now - began >= wait):
                 break
             if now >= self.deadline:
-                for service in pending_clients if clients else pending:
+                for service in pending_finishers if finishers else pending:
                     self._stop(service, timed_out=True)
                 break
-            # Wake as soon as the first pending client ends (or after a short interval).
-            first = next((service for service in pending if service.context.role == "client"), None)
+            # Wake as soon as the first pending finisher ends (or after a short interval).
+            first = next((service for service in finishers if service.ended_at is None), None)
             if first is not None and first.running is not None:
                 first.running.wait(POLL_INTERVAL)
             else:

@@ -14,8 +14,13 @@ from typing import Any
 
 @dataclass
 class ServiceContext:
+    """One service of one test, as the deployment decided it."""
+
+    # The service's name in the experiment file.
     name: str
+    # server, client or peer.
     role: str
+    # The test's name (empty while the experiment prepares, before any test).
     test_name: str
     # The service's folder as the harness sees it (artifacts are collected here).
     host_output_dir: Path
@@ -24,13 +29,16 @@ class ServiceContext:
     # Server: the address and port to listen on. Client: its target's address and port.
     host: str = "127.0.0.1"
     port: int = 0
+    # A client's target: the name of the service it connects to.
     target: str | None = None
+    # The network environment's name (local, docker_compose ...).
     environment: str = "local"
     # Extra keyword arguments for the command, supplied by the protocol plugin
     # (certificate paths, URLs, folders to serve or download into ...).
     arguments: dict[str, Any] = field(default_factory=dict)
     # Variables from the service's ``environment:`` block.
     env: dict[str, str] = field(default_factory=dict)
+    # The service's ``timeout:`` in seconds, when the experiment gives one.
     timeout: float | None = None
     # Which iteration of the test this is (1-based): a seeded plugin varies its seed by it.
     iteration: int = 1
@@ -41,6 +49,7 @@ class ServiceContext:
         return str(self.output_dir / relative)
 
     def as_arguments(self) -> dict[str, Any]:
+        """The keyword arguments every command hook receives from the deployment."""
         return {
             "service_name": self.name,
             "host": self.host,

@@ -9,17 +9,21 @@ IUT development guide, which is the public API plugin authors write against.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import shlex
 import shutil
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
 from panther.config.implementation import ImplementationConfig
-from panther.events import CommandGenerationEvent, Event, EventBus
+from panther.config.models import ProtocolConfig
+from panther.events import CommandGenerationEvent, Event, EventBus, ServicePreparationEvent
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 
@@ -37,11 +41,69 @@ class UnsupportedFeatureError(ServiceManagerError):
     """The configuration asks for something this implementation cannot do."""
 
 
+PrepareHook = Callable[["BaseServiceManager", Any], None]
+
+
+def _reporting_preparation(prepare: PrepareHook) -> PrepareHook:
+    """Wrap a ``_do_prepare`` so that it reports itself through ``emit_event``.
+
+    Every ``_do_prepare`` (the base's and each subclass's override) is wrapped when its
+    class is made, so a plugin's preparation is reported whether or not the plugin
+    calls ``super()._do_prepare()`` or emits anything itself: a ``started``
+    :class:`~panther.events.ServicePreparationEvent`, then ``finished`` (with its
+    duration) or ``error`` (with the reason, and the exception goes on). An override
+    that calls ``super()`` is reported once, by its outermost call.
+    """
+    if getattr(prepare, "_reports_preparation", False):
+        return prepare
+
+    @functools.wraps(prepare)
+    def reported(self: BaseServiceManager, plugin_manager: Any = None) -> None:
+        if self.__dict__.get("_preparation_reported"):
+            prepare(self, plugin_manager)
+            return
+        self.__dict__["_preparation_reported"] = True
+        name = self.context.name if self.context is not None else self._get_implementation_name()
+        self.emit_event(ServicePreparationEvent(service_name=name, preparation_type="prepare", status="started"))
+        started = time.monotonic()
+        try:
+            prepare(self, plugin_manager)
+        except BaseException as exc:
+            self.emit_event(
+                ServicePreparationEvent(
+                    service_name=name,
+                    preparation_type="prepare",
+                    status="error",
+                    detail=str(exc) or type(exc).__name__,
+                    duration=time.monotonic() - started,
+                )
+            )
+            raise
+        finally:
+            self.__dict__.pop("_preparation_reported", None)
+        self.emit_event(
+            ServicePreparationEvent(
+                service_name=name, preparation_type="prepare", status="finished", duration=time.monotonic() - started
+            )
+        )
+
+    reported._reports_preparation = True  # type: ignore[attr-defined]
+    return reported
+
+
 class BaseServiceManager(ABC):
     """Base of every IUT and tester service manager."""
 
     #: The plugin's configuration Struct; the ``implementation:`` block is decoded into it.
     config_class: ClassVar[type[ImplementationConfig]] = ImplementationConfig
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The events the guide promises come from the base, even for an override
+        # that neither calls super() nor emits anything itself.
+        hook = cls.__dict__.get("_do_prepare")
+        if hook is not None:
+            cls._do_prepare = _reporting_preparation(hook)  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -66,13 +128,16 @@ class BaseServiceManager(ABC):
 
     # ----------------------------------------------------------- optional hooks
     def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
+        """Arguments after the executable when the service is a server (listen on ``host``:``port``)."""
         return []
 
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
+        """Arguments after the executable when the service is a client (connect to ``host``:``port``,
+        its target's address). A server-only implementation raises ``UnsupportedFeatureError``."""
         return []
 
     def _get_peer_specific_args(self, **kwargs: Any) -> list[str]:
-        # A peer both listens and connects; by default it takes the server's arguments.
+        """Arguments for the role ``peer``, which both listens and connects; by default the server's."""
         return self._get_server_specific_args(**kwargs)
 
     def _get_executable(self, **kwargs: Any) -> list[str]:
@@ -80,8 +145,12 @@ class BaseServiceManager(ABC):
         binary = kwargs.get("binary_path") or self._get_binary_name()
         return [str(binary)]
 
+    @_reporting_preparation
     def _do_prepare(self, plugin_manager: Any = None) -> None:
-        """Implementation-specific preparation (check the binary, build, ...)."""
+        """Implementation-specific preparation (check the binary, build, ...).
+
+        Whatever an override does, the base reports it: see :func:`_reporting_preparation`.
+        """
 
     def write_service_files(self, context: ServiceContext) -> None:
         """Write the files the program needs before it starts (a configuration file ...).
@@ -96,7 +165,22 @@ class BaseServiceManager(ABC):
         """
 
     def get_supported_features(self) -> dict[str, bool]:
+        """Feature name -> whether this implementation supports it (shown in reports; a
+        protocol base may refuse a test that needs a feature marked False)."""
         return {}
+
+    @classmethod
+    def validate_service(cls, implementation: ImplementationConfig, protocol: ProtocolConfig) -> None:
+        """Check a service's ``implementation:`` block against its ``protocol:`` block when
+        the experiment file is loaded, before anything runs.
+
+        Called for every service (matrix cells included) with the ``implementation:``
+        block decoded into ``config_class`` and the ``protocol:`` block decoded by its
+        protocol plugin. Raise :class:`panther.ServiceConfigError` naming the ``key``
+        at fault (``protocol.role``), with what was expected and found, or ``ValueError``
+        (reported at the ``implementation:`` block): ``panther run`` and ``panther
+        validate`` stop with the file, the line and exit code 2. Default: nothing to check.
+        """
 
     def generate_dockerfile_content(self) -> str | None:
         """A Dockerfile for the docker_compose environment, or None when there is none."""
@@ -114,9 +198,21 @@ class BaseServiceManager(ABC):
         """How to tell that this service, as a server, is listening; None: no probe."""
         return None
 
+    def ends_by_itself(self, role: str) -> bool:
+        """Whether the test waits for this service to end, in ``role``.
+
+        A client ends by itself once its work is done; a server serves until the
+        test is over and is then stopped. A service that listens but judges a whole
+        exchange (a tester playing the server) returns True: the test then waits
+        for it as it waits for clients, up to its timeout, instead of stopping it
+        the moment the clients end and cutting its verdict short.
+        """
+        return role == "client"
+
     # ----------------------------------------------------------- provided workflow
     @property
     def implementation_name(self) -> str:
+        """``_get_implementation_name()``."""
         return self._get_implementation_name()
 
     def run_arguments(self, role: str) -> dict[str, Any]:
@@ -180,6 +276,7 @@ class BaseServiceManager(ABC):
         self.prepared = True
 
     def emit_event(self, event: Event) -> None:
+        """Publish ``event`` on the run's bus (nothing without a bus), tagged with the test."""
         if self.event_bus is not None:
             # A manager prepared for the whole experiment belongs to no test (no test name).
             if self.context is not None and event.test is None and self.context.test_name:

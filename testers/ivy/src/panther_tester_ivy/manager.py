@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
-from panther import BaseServiceManager, register_plugin
+from panther import BaseServiceManager, ImplementationConfig, ProtocolConfig, ServiceConfigError, register_plugin
 from panther.services.manager import ServiceManagerError, UnsupportedFeatureError
 from panther.services.outcome import Check, ServiceOutcome
 from panther.services.readiness import LogLineProbe, ReadinessProbe
@@ -68,6 +68,34 @@ class IvyTesterServiceManager(BaseServiceManager):
     def in_container(self) -> bool:
         return self.context is not None and self.context.environment != "local"
 
+    @classmethod
+    def validate_service(cls, implementation: ImplementationConfig, protocol: ProtocolConfig) -> None:
+        """The test decides the protocol and the role the tester plays: a file that says
+        otherwise is a configuration error at ``protocol.name`` or ``protocol.role``."""
+        assert isinstance(implementation, IvyTesterConfig)
+        test = lookup(implementation.test)
+        if protocol.name != test.protocol:
+            raise ServiceConfigError(
+                f"panther_ivy: {test.name} is a test of {test.protocol}: set this service's protocol.name to "
+                f"{test.protocol}",
+                key="protocol.name",
+                expected=test.protocol,
+                found=protocol.name,
+            )
+        if protocol.role != test.tester_role:
+            then = (
+                " and its target to the server under test"
+                if test.tester_role == "client"
+                else " and name this service in the client's protocol.target"
+            )
+            raise ServiceConfigError(
+                f"panther_ivy: {test.name} tests a {test.tested_role}, so the tester plays the "
+                f"{test.tester_role}: set this service's protocol.role to {test.tester_role}{then}",
+                key="protocol.role",
+                expected=test.tester_role,
+                found=protocol.role,
+            )
+
     # ------------------------------------------------------------------ names
     def _get_implementation_name(self) -> str:
         return "panther_ivy"
@@ -85,7 +113,6 @@ class IvyTesterServiceManager(BaseServiceManager):
         return CompileRequest(self.test.name, model, extra, self.settings.compile_timeout)
 
     def _do_prepare(self, plugin_manager: Any = None) -> None:
-        self._check_role()
         if self.in_container:
             if self.test.protocol == "minip":
                 raise UnsupportedFeatureError(
@@ -111,22 +138,6 @@ class IvyTesterServiceManager(BaseServiceManager):
             how = "found in the cache" if build.cached else f"compiled in {build.seconds:.1f}s"
             with log.open("a") as stream:
                 stream.write(f"{build.test}: {how}: {build.binary}\n")
-
-    def _check_role(self) -> None:
-        if self.context is None:
-            return
-        test, role = self.test, self.context.role
-        if role != test.tester_role:
-            raise ServiceManagerError(
-                f"panther_ivy: {test.name} tests a {test.tested_role}, so the tester plays the "
-                f"{test.tester_role}: set this service's protocol.role to {test.tester_role}"
-                + (
-                    " and its target to the server under test"
-                    if test.tester_role == "client"
-                    else " and name this service in the client's protocol.target"
-                )
-                + f" (found role {role})"
-            )
 
     # ------------------------------------------------------------------ command
     def seed(self) -> int:
@@ -180,6 +191,11 @@ class IvyTesterServiceManager(BaseServiceManager):
         if self.test.protocol == "minip" and self.context is not None:
             return LogLineProbe(self.context.host_output_dir / "stderr.log", minip.LISTENING)
         return None  # the environment's own probe (a bound UDP port, locally)
+
+    def ends_by_itself(self, role: str) -> bool:
+        # The tester judges the whole exchange and prints its verdict when done, in
+        # either role: the test waits for it instead of stopping it with the client.
+        return True
 
     def get_supported_features(self) -> dict[str, bool]:
         return {"minip_v1": True, "quic_upstream_models": True, "peer_role": False, "ipv6": False}

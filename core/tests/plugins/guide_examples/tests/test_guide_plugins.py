@@ -30,7 +30,9 @@ def test_prepare_emits_a_preparation_event() -> None:
     seen: list[object] = []
     bus.subscribe(seen.append)
     YourServiceManager(event_bus=bus).prepare()
-    assert [type(event) for event in seen] == [ServicePreparationEvent]
+    # The base reports the preparation around the plugin's own event.
+    kinds = [(event.preparation_type, event.status) for event in seen if isinstance(event, ServicePreparationEvent)]
+    assert kinds == [("prepare", "started"), ("custom_setup", None), ("prepare", "finished")]
 
 
 def test_config_rejects_unknown_keys() -> None:

@@ -7,6 +7,9 @@ The server echoes every line (TCP) or datagram (UDP) back and appends it to
 limit of a flawed server). The client sends ``--lines`` lines made from
 ``--message``, checks each answer, logs to ``client.log`` and exits 0 when every echo
 matched, 1 otherwise. ``--behaviour`` makes either side a faulty implementation.
+With ``--judge-after N`` the server plays a tester that judges a whole exchange: once
+it has received N lines it takes ``--judge-seconds`` to judge them, writes
+``judged.log`` and exits 0, ending by itself like a client.
 """
 
 from __future__ import annotations
@@ -47,9 +50,26 @@ def _limited(line: bytes) -> bytes:
     return line[:_max_line] if _max_line else line
 
 
+#: Server: lines to receive before judging them and exiting (0: serve forever), and
+#: how long judging takes; see ``--judge-after``.
+_judge_after = 0
+_judge_seconds = 0.0
+_received = 0
+
+
+def _judge_and_exit() -> None:
+    threading.Event().wait(_judge_seconds)
+    Path("judged.log").write_text(f"judged {_received} lines\n")
+    os._exit(0)
+
+
 def _record(line: bytes) -> None:
+    global _received
     with _received_lock, open("received.log", "ab") as log:
         log.write(line + b"\n")
+        _received += 1
+        if _received == _judge_after:
+            threading.Thread(target=_judge_and_exit, daemon=True).start()
 
 
 class _TcpEcho(socketserver.StreamRequestHandler):
@@ -162,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-orphan", action="store_true")
     parser.add_argument("--max-line", type=int, default=0, help="server: keep only this many bytes of a line")
     parser.add_argument("--settings", type=Path, help="a settings file written before the start, checked here")
+    parser.add_argument("--judge-after", type=int, default=0, help="server: exit after judging this many lines")
+    parser.add_argument("--judge-seconds", type=float, default=0.0, help="server: how long judging takes")
     # Unknown arguments (extra_args) are accepted: argv_echo exists to show them.
     arguments, _ = parser.parse_known_args(argv)
 
@@ -171,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CRASH
     if arguments.spawn_orphan:
         _spawn_orphan()
-    global _max_line
+    global _max_line, _judge_after, _judge_seconds
     _max_line = arguments.max_line
+    _judge_after, _judge_seconds = arguments.judge_after, arguments.judge_seconds
     if arguments.behaviour == "crash":
         print("crashing as configured", file=sys.stderr)
         return EXIT_CRASH

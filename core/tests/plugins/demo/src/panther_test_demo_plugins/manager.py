@@ -43,6 +43,11 @@ class DemoEchoConfig(ImplementationConfig, kw_only=True, forbid_unknown_fields=T
     build_log: str | None = None
     # A plugin bug that ends the process judging the test (a worker, with --jobs).
     exit_while_judging: bool = False
+    # Server: judge the exchange after this many lines, taking judge_seconds, then exit
+    # (a tester playing the server); with ends_by_itself the test waits for it.
+    judge_after: int = 0
+    judge_seconds: float = 0.0
+    ends_by_itself: bool = False
 
 
 @register_plugin(
@@ -105,8 +110,14 @@ class DemoEchoServiceManager(BaseServiceManager):
         settings = {"port": arguments["port"], "lines": arguments.get("lines"), "folder": str(context.output_dir)}
         (context.host_output_dir / SETTINGS).write_text(json.dumps(settings))
 
+    def ends_by_itself(self, role: str) -> bool:
+        return bool(getattr(self.config, "ends_by_itself", False)) or super().ends_by_itself(role)
+
     def _get_server_specific_args(self, **kwargs: Any) -> list[str]:
-        return self._common_args("server", **kwargs)
+        args = self._common_args("server", **kwargs)
+        if kwargs.get("judge_after"):
+            args += ["--judge-after", str(kwargs["judge_after"]), "--judge-seconds", str(kwargs["judge_seconds"])]
+        return args
 
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:
         return [
