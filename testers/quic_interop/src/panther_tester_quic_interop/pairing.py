@@ -10,10 +10,9 @@ false, as for Debian's gtlsclient).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from panther.plugins.registry import PluginRegistry
 from panther_base_quic.cases import QuicTestCase
 
 # In order of preference.
@@ -27,17 +26,18 @@ class Pairing:
 
 
 class FeatureBook:
-    """``get_supported_features()`` of installed implementations, asked once each."""
+    """``get_supported_features()`` of installed implementations, asked once each.
 
-    def __init__(self, registry: PluginRegistry | None = None) -> None:
-        self._registry = registry
+    ``load`` gives a plugin's class (the suite's ``load_plugin``: the run's registry).
+    """
+
+    def __init__(self, load: Callable[[str, str], type]) -> None:
+        self._load = load
         self._features: dict[str, Mapping[str, bool]] = {}
 
     def features(self, implementation: str) -> Mapping[str, bool]:
         if implementation not in self._features:
-            if self._registry is None:
-                self._registry = PluginRegistry.discover()
-            manager_class = self._registry.load("iut", implementation)
+            manager_class = self._load("iut", implementation)
             self._features[implementation] = dict(manager_class().get_supported_features())
         return self._features[implementation]
 

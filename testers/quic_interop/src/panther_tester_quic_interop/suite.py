@@ -68,7 +68,8 @@ class QuicInteropSuite(TestSuite):
     options_class = QuicInteropOptions
 
     def __init__(self) -> None:
-        self._features = FeatureBook()
+        # The implementations' features, from the run's registry (set after __init__).
+        self._features = FeatureBook(self.load_plugin)
 
     def cases(self) -> dict[str, str]:
         return {name: case.description for name, case in QUIC_TEST_CASES.items()}
