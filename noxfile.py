@@ -33,7 +33,7 @@ else:  # pragma: no cover - nox itself may run on 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).parent
-DISTRIBUTION_GLOBS = ("core", "bases/*", "iuts/*", "testers/*")
+DISTRIBUTION_GLOBS = ("core", "bases/*", "iuts/*", "testers/*", "environments/*")
 # The experiment the README's first command runs.
 DEFAULT_EXPERIMENT = "examples/quic_transfer.yaml"
 DEFAULT_EXPERIMENT_DISTRIBUTIONS = ("panther-iut-aioquic",)
@@ -101,8 +101,19 @@ def _install_spec(name: str, extras: set[str]) -> str:
     return f"{folder}[{','.join(sorted(extras))}]" if extras else folder
 
 
-def _test_plugins(distribution: Distribution) -> list[str]:
-    return [str(p.parent) for p in sorted(distribution.folder.glob("tests/plugins/*/pyproject.toml"))]
+def _test_plugins(distribution: Distribution) -> list[Path]:
+    return [p.parent for p in sorted(distribution.folder.glob("tests/plugins/*/pyproject.toml"))]
+
+
+def _in_repo_requirements(folder: Path) -> dict[str, set[str]]:
+    """The in-repo distributions a project folder (a test plugin) requires, with their extras."""
+    project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    found: dict[str, set[str]] = {}
+    for requirement in map(Requirement, project.get("dependencies", [])):
+        name = canonicalize_name(requirement.name)
+        if name in DISTRIBUTIONS:
+            found.setdefault(name, set()).update(requirement.extras)
+    return found
 
 
 def _install(
@@ -111,14 +122,17 @@ def _install(
     """Install ``roots`` and their in-repo dependencies from their folders.
 
     A distribution's own test plugins go only into its own session: they may claim
-    names (``quic``) that real distributions own elsewhere.
+    names (``quic``) that real distributions own elsewhere. What they require from
+    this repository is installed from its folders too.
     """
-    needed = _local_closure(roots)
+    plugins = [folder for name in roots for folder in _test_plugins(DISTRIBUTIONS[name])] if test_plugins else []
+    wanted = {name: set(extras) for name, extras in roots.items()}
+    for folder in plugins:
+        for name, extras in _in_repo_requirements(folder).items():
+            wanted.setdefault(name, set()).update(extras)
+    needed = _local_closure(wanted)
     specs = [_install_spec(name, extras) for name, extras in sorted(needed.items())]
-    if test_plugins:
-        for name in roots:
-            specs += _test_plugins(DISTRIBUTIONS[name])
-    session.install(*options, *specs)
+    session.install(*options, *specs, *map(str, plugins))
 
 
 def _register_distribution_session(distribution: Distribution) -> None:

@@ -107,6 +107,48 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert "frobnicate" in result.stderr
 
 
+HELLO_APP = """
+import os, pathlib
+import typer
+
+# Proof of import for the test: help must list the command without importing this.
+pathlib.Path(os.environ["HELLO_IMPORTED"]).write_text("imported")
+app = typer.Typer(help="Greetings.")
+
+@app.command()
+def greet(name: str) -> None:
+    typer.echo(f"hello {name}")
+
+@app.command()
+def other() -> None:
+    pass
+"""
+
+
+def test_a_distribution_adds_a_subcommand_listed_without_importing_it(tmp_path: Path, site: PluginSite) -> None:
+    site.add("panther-hello", {"cli": {"hello": "cli_hello:app"}}, {"cli_hello": HELLO_APP}, summary="Says hello")
+    marker = tmp_path / "imported"
+    env = {"HELLO_IMPORTED": str(marker)}
+
+    listed = panther("--help", site=site, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "hello     Says hello (panther-hello)" in listed.stdout
+    assert not marker.exists()
+
+    ran = panther("hello", "greet", "world", site=site, env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "hello world"
+    assert marker.exists()
+    # Its own help, once it runs.
+    assert "Greetings." in panther("hello", "--help", site=site, env=env).stdout
+
+
+def test_a_broken_subcommand_is_a_message_naming_its_distribution(site: PluginSite) -> None:
+    site.add("panther-hello", {"cli": {"hello": "cli_hello:app"}}, {"cli_hello": "raise RuntimeError('no greeting')\n"})
+    result = panther("hello", "greet", site=site)
+    assert_user_error(result, "`panther hello` from panther-hello cannot be loaded", "RuntimeError: no greeting")
+
+
 def test_plugins_list_json_shows_metadata_manifests_and_errors(site: PluginSite) -> None:
     rows = rows_by_name(panther("plugins", "list", "--json", site=site))
 

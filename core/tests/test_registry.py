@@ -37,13 +37,18 @@ class PluginSite:
         entry_points: dict[str, dict[str, str]],
         modules: dict[str, str] | None = None,
         version: str = "1.0",
+        summary: str = "",
     ) -> None:
-        """Install ``distribution``: ``entry_points`` is {kind: {name: "module:attr"}}."""
+        """Install ``distribution``: ``entry_points`` is {kind: {name: "module:attr"}}
+        (kind ``cli``: a ``panther`` subcommand)."""
         info = self.root / f"{distribution.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n")
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\nSummary: {summary}\n"
+        )
         sections = [
-            f"[{GROUPS[kind]}]\n" + "".join(f"{name} = {value}\n" for name, value in names.items())
+            f"[{GROUPS.get(kind, f'panther.{kind}')}]\n"
+            + "".join(f"{name} = {value}\n" for name, value in names.items())
             for kind, names in entry_points.items()
         ]
         (info / "entry_points.txt").write_text("\n".join(sections))

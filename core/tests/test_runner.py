@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from panther.config.errors import ConfigError
 from panther.config.loader import load_experiment
 from panther.plugins.registry import PluginRegistry
 from panther.runner.experiment import create_output_dir, run_experiment
-from panther.testing import require_peer
 from runner_support import echo_test, processes_of_run, results_by_label, run_yaml
 
 SERVICE_FILES = ("command.txt", "argv.json", "stdout.log", "stderr.log", "exit_code")
@@ -138,31 +136,6 @@ def test_a_listener_that_ends_by_itself_is_waited_for_once_the_clients_end(tmp_p
         assert server["stopped_by_harness"] is True
         assert not judged.exists()
     assert processes_of_run(result.run_id) == []
-
-
-def test_strace_wraps_every_service_and_writes_into_its_folder(tmp_path):
-    require_peer("strace", shutil.which("strace") is not None, "install Debian's strace")
-    text = "tests:\n" + echo_test("traced", extra="    execution_environment:\n      - type: strace\n")
-    result = run_yaml(text, tmp_path)
-
-    assert result.exit_code == 0, (result.output_dir / "summary.md").read_text()
-    for name in ("server", "client"):
-        folder = result.output_dir / "traced" / name
-        argv = json.loads((folder / "argv.json").read_text())
-        assert argv[0].endswith("strace") and argv[1:4] == ["-f", "-o", str(folder / "strace.log")]
-        assert "execve(" in (folder / "strace.log").read_text()
-
-
-def test_absent_profiler_binary_is_an_error_verdict_naming_it(tmp_path, monkeypatch):
-    text = "tests:\n" + echo_test("traced", extra="    execution_environment:\n      - type: strace\n")
-    experiment_path = tmp_path / "bin"
-    experiment_path.mkdir()
-    monkeypatch.setenv("PATH", str(experiment_path))  # a PATH without strace
-    result = run_yaml(text, tmp_path)
-
-    test = results_by_label(result)["traced"]
-    assert test["verdict"] == "error"
-    assert "profiler binary not found on PATH: strace" in test["reason"]
 
 
 def test_the_core_demo_example_passes(tmp_path):

@@ -54,22 +54,22 @@ def _uses_docker(example: Path) -> bool:
 
 def _docker_ready() -> None:
     """The engine answers and the base image exists (made here when it can be)."""
-    from panther.docker_engine import DockerUnavailableError, connect
-    from panther.docker_images import DEFAULT_BASE_IMAGE, base_image_exists, build_base_image
+    from panther_env_docker_compose.base_image import DEFAULT_BASE_IMAGE, build_base_image
+    from panther_env_docker_compose.engine import DockerUnavailableError, connect, image_exists
 
     try:
         connect()
     except DockerUnavailableError as exc:
         require_peer("docker", False, str(exc))
-    if not base_image_exists(DEFAULT_BASE_IMAGE):
+    if not image_exists(DEFAULT_BASE_IMAGE):
         require_peer("docker", shutil.which("debootstrap") is not None, "install debootstrap to make the base image")
         build_base_image(DEFAULT_BASE_IMAGE)
 
 
 def _left_behind(run_id: str) -> list[str]:
     """Containers and networks labelled with the run: none may outlive it."""
-    from panther.docker_engine import connect
-    from panther.environments.docker_compose import RUN_LABEL
+    from panther_env_docker_compose.cleanup import RUN_LABEL
+    from panther_env_docker_compose.engine import connect
 
     client = connect()
     label = {"label": f"{RUN_LABEL}={run_id}"}

@@ -10,17 +10,18 @@ Start-up is kept fast: this module imports only typer; everything a command need
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from panther.__about__ import __version__
+from panther.cli.common import EXIT_USAGE, TYPER_SETTINGS, user_errors
+from panther.cli.extensions import add_extensions
 from panther.cli.global_options import DISABLE_OPTION, GlobalOptionError, split_disabled_plugins
 from panther.cli.guide_argv import GuideArgvError, translate_guide_argv
 
@@ -28,54 +29,21 @@ if TYPE_CHECKING:
     from panther.plugins.registry import PluginRegistry
     from panther.reports.document import RunDocument
 
-EXIT_USAGE = 2
-
-_TYPER_SETTINGS = {
-    # Plain help and plain errors: rich would cost start-up time and is not needed.
-    "rich_markup_mode": None,
-    "pretty_exceptions_enable": False,
-    "add_completion": False,
-    "no_args_is_help": True,
-}
-
 _APP_HELP = f"""PANTHER: test network protocol implementations.
 
 Plugins are turned off with {DISABLE_OPTION} NAMES (comma-separated, each a name or
 kind:name; before or after the command) or the PANTHER_DISABLE_PLUGINS environment variable."""
 
-app = typer.Typer(help=_APP_HELP, **_TYPER_SETTINGS)  # type: ignore[arg-type]
-plugins_app = typer.Typer(help="Inspect installed plugins.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
-new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
+app = typer.Typer(help=_APP_HELP, **TYPER_SETTINGS)
+plugins_app = typer.Typer(help="Inspect installed plugins.", **TYPER_SETTINGS)
+new_app = typer.Typer(help="Create a new plugin distribution from the scaffold.", **TYPER_SETTINGS)
 app.add_typer(plugins_app, name="plugins")
-docker_app = typer.Typer(help="Docker images for the docker_compose environment.", **_TYPER_SETTINGS)  # type: ignore[arg-type]
 app.add_typer(new_app, name="new")
-app.add_typer(docker_app, name="docker")
 
 
 @dataclass
 class CliState:
     disabled: list[str] = field(default_factory=list)
-
-
-def fail(message: str) -> NoReturn:
-    """Show a user's mistake as a message and end with exit code 2."""
-    typer.echo(f"panther: error: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn configuration, plugin and scaffold errors into a message and exit code 2."""
-    from panther.config.errors import ConfigError
-    from panther.docker_engine import DockerBuildError, DockerUnavailableError
-    from panther.plugins.registry import PluginError
-    from panther.reports import MergeError
-    from panther.scaffold.errors import ScaffoldError
-
-    try:
-        yield
-    except (ConfigError, PluginError, ScaffoldError, DockerBuildError, DockerUnavailableError, MergeError) as error:
-        fail(str(error))
 
 
 def _registry(ctx: typer.Context) -> PluginRegistry:
@@ -138,7 +106,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on the console.")] = False,
 ) -> None:
     """Run an experiment: exit code 0 when every test passed, 1 otherwise."""
-    with _user_errors():
+    with user_errors():
         from panther.config.loader import load_experiment
         from panther.runner.experiment import run_experiment
         from panther.runner.selection import Shard
@@ -186,7 +154,9 @@ def merge(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report is.")] = False,
 ) -> None:
     """Merge the outputs of an experiment's shards into one report: exit code 0 when every test passed."""
-    with _user_errors():
+    from panther.reports import MergeError
+
+    with user_errors(MergeError):
         from panther.reports.merge import merge_into, merge_note
         from panther.reports.writer import write_reports
 
@@ -209,7 +179,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check an experiment file and the plugins it names, without running it."""
-    with _user_errors():
+    with user_errors():
         from panther.config.loader import load_experiment
 
         experiment = load_experiment(file, _registry(ctx))
@@ -233,7 +203,7 @@ def schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of experiment files, with every installed plugin's keys."""
     import json
 
-    with _user_errors():
+    with user_errors():
         from panther.config.schema import experiment_json_schema
 
         document = experiment_json_schema(_registry(ctx))
@@ -248,7 +218,7 @@ def plugins_list(
     """Installed plugins: kind, name, version, distribution, protocols, capabilities, errors."""
     from panther.cli.plugin_list import describe_plugins, print_json, print_table
 
-    with _user_errors():
+    with user_errors():
         rows = describe_plugins(_registry(ctx))
     (print_json if as_json else print_table)(rows)
 
@@ -277,7 +247,7 @@ class Language(str, Enum):
 def _new(kind: str, name: str, protocol: Protocol, language: Language, roles: Roles, directory: Path | None) -> None:
     import shlex
 
-    with _user_errors():
+    with user_errors():
         from panther.scaffold.generator import PluginSpec, default_directory, write_distribution
 
         spec = PluginSpec(kind=kind, name=name, protocol=protocol.value, language=language.value, roles=roles.value)
@@ -334,48 +304,17 @@ def new_tester(
     _new("tester", name, protocol, language, roles, directory)
 
 
-@docker_app.command("base-image")
-def docker_base_image(
-    tag: Annotated[str | None, typer.Option("--tag", help="Image name (default: docker.base_image's default).")] = None,
-    mirror: Annotated[str | None, typer.Option("--mirror", help="Debian mirror (default: the one apt uses).")] = None,
-    package: Annotated[
-        list[str] | None, typer.Option("--package", help="Extra Debian package to include (repeatable).")
-    ] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Make it again even if it exists.")] = False,
-) -> None:
-    """Make the base image locally (debootstrap, then docker import): no registry is needed."""
-    with _user_errors():
-        from panther.docker_images import BASE_PACKAGES, DEFAULT_BASE_IMAGE, build_base_image
+@functools.cache
+def _core_commands() -> frozenset[str]:
+    """The commands of the core; any other is a plugin's (see panther.cli.extensions).
 
-        image = build_base_image(
-            tag or DEFAULT_BASE_IMAGE,
-            mirror=mirror,
-            packages=[*BASE_PACKAGES, *(package or [])],
-            rebuild=rebuild,
-        )
-    typer.echo(f"{tag or DEFAULT_BASE_IMAGE}: {image}")
-
-
-@docker_app.command("clean")
-def docker_clean(
-    run: Annotated[
-        str | None, typer.Option("--run", help="Only what this run left (its run_id in results.json).")
-    ] = None,
-    images: Annotated[bool, typer.Option("--images", help="Also remove the implementation images.")] = False,
-) -> None:
-    """Remove containers and networks that killed runs left behind (every run's, unless --run)."""
-    with _user_errors():
-        from panther.docker_engine import connect
-        from panther.docker_implementation_images import remove_implementation_images
-        from panther.environments.docker_compose import RUN_LABEL, remove_labelled
-
-        client = connect()
-        removed = remove_labelled(client, RUN_LABEL, run)
-        if images:
-            removed += remove_implementation_images(client)
-    for name in removed:
-        typer.echo(f"removed {name}")
-    typer.echo(f"{len(removed)} removed")
+    Read before any plugin's command is added, and kept."""
+    commands = {
+        (command.name or command.callback.__name__).replace("_", "-")
+        for command in app.registered_commands
+        if command.callback
+    }
+    return frozenset(commands | {group.name for group in app.registered_groups if group.name})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -387,4 +326,8 @@ def main(argv: list[str] | None = None) -> None:
     except (GlobalOptionError, GuideArgvError) as error:
         typer.echo(f"panther: error: {error}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    try:
+        add_extensions(app, args, _core_commands())
+    except typer.Exit as stop:  # raised before typer runs, so typer cannot turn it into an exit code
+        raise SystemExit(stop.exit_code) from None
     app(args=args, prog_name="panther", obj=CliState(disabled=disabled))

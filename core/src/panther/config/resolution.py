@@ -23,6 +23,7 @@ from panther.config.resolved import ResolvedService, ResolvedTest
 from panther.config.rules import check_test, check_topology
 from panther.config.yaml_source import DocPath, SourceDocument
 from panther.netpath.config import PathConfig, path_problem
+from panther.plugins.known import provider, providers_of
 from panther.plugins.manifest import manifest_of
 from panther.plugins.registry import PluginError, PluginNotFoundError
 
@@ -239,17 +240,27 @@ class PluginResolver:
         words = _KIND_WORDS.get(error.kind, error.kind)
         if error.disabled:
             return self.document.error(str(error), path, found=describe_value(error.name))
+        installed = ", ".join(error.available) if error.available else "none is installed"
+        expected = f"an installed {error.kind} plugin: {installed}"
+        distribution = provider(error.kind, error.name)
+        if distribution is not None:
+            return self.document.error(
+                f"{words} `{error.name}` is not installed: it comes from the distribution {distribution}"
+                f" (pip install {distribution})",
+                path,
+                expected=expected,
+                found=describe_value(error.name),
+            )
         message = f"unknown {words} `{error.name}`"
         close = difflib.get_close_matches(error.name, error.available, n=1)
         if close:
             message += f"; did you mean `{close[0]}`?"
-        installed = ", ".join(error.available) if error.available else "none is installed"
-        return self.document.error(
-            message,
-            path,
-            expected=f"an installed {error.kind} plugin: {installed}",
-            found=describe_value(error.name),
-        )
+        others = providers_of(error.kind, error.available)
+        if others:
+            expected += "; more come from " + ", ".join(
+                f"{distribution} ({', '.join(names)})" for distribution, names in others.items()
+            )
+        return self.document.error(message, path, expected=expected, found=describe_value(error.name))
 
 
 def _is_service_manager(cls: type) -> bool:

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from panther.config.models import NetworkEnvironmentConfig
+from panther.runner.cancellation import Cancellation
+from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe, TcpConnectProbe
 
 if TYPE_CHECKING:
@@ -29,8 +32,6 @@ if TYPE_CHECKING:
     from panther.events import EventBus
     from panther.netpath.deployment import PathDeployment
     from panther.netpath.files import NetworkPath
-    from panther.runner.cancellation import Cancellation
-    from panther.services.context import ServiceContext
     from panther.services.manager import BaseServiceManager
     from panther.services.outcome import Check
 
@@ -42,6 +43,9 @@ STDERR_LOG = "stderr.log"
 #: harness can find and end processes that escaped their process group or container.
 RUN_MARKER = "PANTHER_RUN_ID"
 
+#: Roles that listen, and so get an address and a port of their own.
+LISTENING_ROLES = ("server", "peer")
+
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -52,6 +56,19 @@ def folder_name(name: str) -> str:
     """
     cleaned = _UNSAFE_NAME.sub("_", name).strip("._") or "_"
     return cleaned
+
+
+def port_mapping(ports: list[str]) -> tuple[int, int] | None:
+    """The first ``ports:`` entry as (host side, service side), in Compose's short syntax:
+    ``"8080:80/udp"`` -> (8080, 80), ``"4443"`` -> (4443, 4443),
+    ``"127.0.0.1:8080:80"`` -> (8080, 80); None when there is no entry."""
+    if not ports:
+        return None
+    sides = ports[0].split("/", 1)[0].split(":")
+    try:
+        return int(sides[-2] if len(sides) > 1 else sides[0]), int(sides[-1])
+    except ValueError:
+        raise ValueError(f"ports entry {ports[0]!r}: expected [[IP:]HOST_PORT:]SERVICE_PORT[/PROTOCOL]") from None
 
 
 class ServiceStartError(Exception):
@@ -143,6 +160,7 @@ class NetworkEnvironment(ABC):
         experiment: ExperimentConfig,
         run_id: str = "",
         preparation: EnvironmentPreparation | None = None,
+        cancellation: Cancellation | None = None,
     ) -> None:
         self.config = config if config is not None else self.config_class()
         self.test_dir = test_dir
@@ -154,6 +172,9 @@ class NetworkEnvironment(ABC):
         self.path: PathDeployment | None = None
         #: What :meth:`prepare_experiment` returned for this run (empty when it made nothing).
         self.preparation = preparation if preparation is not None else EnvironmentPreparation()
+        #: Set when the run is cancelled (Ctrl-C): work that waits (a container starting)
+        #: looks at it, so that the runner's own reaction is not held up.
+        self.cancellation = cancellation if cancellation is not None else Cancellation()
 
     @classmethod
     def prepare_experiment(
@@ -186,11 +207,72 @@ class NetworkEnvironment(ABC):
         """The longest the runner waits for one server to become ready."""
         return 30.0
 
+    def service_contexts(
+        self,
+        test: ResolvedTest,
+        *,
+        service_view: Callable[[Path], PurePosixPath | Path] | None = None,
+        reserved: Iterable[str] = (),
+    ) -> dict[str, ServiceContext]:
+        """A context per service of ``test``, for :meth:`plan` to complete with addresses and ports.
+
+        Each service gets a folder of its own under the test folder (created), named
+        after it but never one of ``reserved`` (the environment's own, a path's); its
+        role, target, timeout and ``environment:`` variables come from the experiment.
+        ``service_view`` maps a service's folder to where the service itself sees it
+        (a mount point in a container); by default the same path.
+        """
+        contexts: dict[str, ServiceContext] = {}
+        used: set[str] = set(reserved)
+        for name, service in test.services.items():
+            folder = folder_name(name)
+            while folder in used:
+                folder += "_"
+            used.add(folder)
+            directory = self.test_dir / folder
+            directory.mkdir(parents=True, exist_ok=True)
+            contexts[name] = ServiceContext(
+                name=name,
+                role=service.protocol.role,
+                test_name=test.name,
+                host_output_dir=directory,
+                output_dir=service_view(directory) if service_view is not None else directory,
+                target=service.protocol.target,
+                environment=self.name,
+                env=dict(service.config.environment),
+                timeout=service.config.timeout,
+            )
+        return contexts
+
+    @staticmethod
+    def aim_clients(contexts: dict[str, ServiceContext], address: Callable[[str, ServiceContext], str]) -> None:
+        """Give every client its target's address, ``address(target name, target context)``, and port.
+
+        Raises ValueError when a client or peer names a target that is not a service of the test.
+        """
+        for name, context in contexts.items():
+            if context.target is None or context.role == "server":
+                continue
+            target = contexts.get(context.target)
+            if target is None:
+                raise ValueError(f"service {name!r}: target {context.target!r} is not a service of this test")
+            if context.role == "client":
+                context.host, context.port = address(context.target, target), target.port
+
     @abstractmethod
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
         """Decide each service's address, port and folders (creating the folders).
 
         A server's ``host``/``port`` are where it listens; a client's are its target's.
+        """
+
+    def stage(self, launches: Sequence[ServiceLaunch]) -> None:
+        """Every service of the test, in start order, before the first is started.
+
+        An environment may get them ready meanwhile (``docker_compose`` starts their
+        containers, holding each program until :meth:`start`). Each service is still
+        started by :meth:`start`, when the runner says; a staged service that is never
+        started is cleaned up by :meth:`teardown`. By default nothing is done.
         """
 
     @abstractmethod

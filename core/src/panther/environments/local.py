@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from panther.config.models import NetworkEnvironmentConfig
 from panther.environments import procfs
 from panther.environments.base import (
+    LISTENING_ROLES,
     RUN_MARKER,
     STDERR_LOG,
     STDOUT_LOG,
@@ -30,7 +31,7 @@ from panther.environments.base import (
     RunningService,
     ServiceLaunch,
     ServiceStartError,
-    folder_name,
+    port_mapping,
 )
 from panther.environments.ports import ALLOCATOR
 from panther.netpath.config import PathConfig
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 
 #: Environment variable naming one started service; its forked children inherit it.
 SERVICE_MARKER = "PANTHER_SERVICE_ID"
-
-LISTENING_ROLES = ("server", "peer")
 
 
 class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=True):
@@ -73,17 +72,6 @@ class LocalConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown_fields=
             raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
         if self.path is not None and self.path.rebinds_address and ":" in self.host:
             raise ValueError("path.rebind with change: address needs an IPv4 host (::1 is the only IPv6 loopback)")
-
-
-def declared_port(ports: list[str]) -> int | None:
-    """The host side of the first ``ports:`` entry (``"8080:80"``, ``"8080"``, ``"8080/udp"``)."""
-    if not ports:
-        return None
-    host_side = ports[0].split("/", 1)[0].split(":")[0]
-    try:
-        return int(host_side)
-    except ValueError:
-        raise ValueError(f"ports entry {ports[0]!r}: expected HOST_PORT[:SERVICE_PORT][/PROTOCOL]") from None
 
 
 def _signal_group(pgid: int, signum: int) -> None:
@@ -186,39 +174,13 @@ class LocalNetworkEnvironment(NetworkEnvironment):
     def plan(self, test: ResolvedTest) -> dict[str, ServiceContext]:
         host = self.config.host if isinstance(self.config, LocalConfig) else "127.0.0.1"
         use_declared = isinstance(self.config, LocalConfig) and self.config.use_declared_ports
-        contexts: dict[str, ServiceContext] = {}
-        used_folders: set[str] = {PATH_FOLDER}
-        for name, service in test.services.items():
-            folder = folder_name(name)
-            while folder in used_folders:
-                folder += "_"
-            used_folders.add(folder)
-            directory = self.test_dir / folder
-            directory.mkdir(parents=True, exist_ok=True)
-            contexts[name] = ServiceContext(
-                name=name,
-                role=service.protocol.role,
-                test_name=test.name,
-                host_output_dir=directory,
-                output_dir=directory,
-                host=host,
-                target=service.protocol.target,
-                environment=self.name,
-                env=dict(service.config.environment),
-                timeout=service.config.timeout,
-            )
+        contexts = self.service_contexts(test, reserved={PATH_FOLDER})
         for name, context in contexts.items():
+            context.host = host
             if context.role in LISTENING_ROLES:
-                fixed = declared_port(test.services[name].config.ports) if use_declared else None
-                context.port = fixed if fixed is not None else self._allocate(host)
-        for name, context in contexts.items():
-            if context.target is None or context.role == "server":
-                continue
-            target = contexts.get(context.target)
-            if target is None:
-                raise ValueError(f"service {name!r}: target {context.target!r} is not a service of this test")
-            if context.role == "client":
-                context.host, context.port = target.host, target.port
+                fixed = port_mapping(test.services[name].config.ports) if use_declared else None
+                context.port = fixed[0] if fixed is not None else self._allocate(host)
+        self.aim_clients(contexts, lambda _name, target: target.host)
         if isinstance(self.config, LocalConfig) and self.config.path is not None:
             from panther.netpath.local import LocalRelay
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import importlib_metadata as metadata
 import msgspec
 
+from panther.plugins.known import provider
 from panther.plugins.manifest import MANIFEST_ATTRIBUTE, manifest_of, normalise_kind
 
 KINDS = ("iut", "tester", "network_environment", "execution_environment", "protocol")
@@ -68,8 +69,11 @@ class PluginNotFoundError(PluginError):
             installed = ", ".join(available) if available else "none"
             message = f"no {kind} plugin named {name!r} is installed (installed {kind} plugins: {installed})"
             close = difflib.get_close_matches(name, available, n=1)
+            distribution = provider(kind, name)
             if other_kinds:
                 message += f"; {name!r} is installed, but as kind {' and '.join(other_kinds)}"
+            elif distribution is not None:
+                message += f"; it comes from the distribution {distribution} (pip install {distribution})"
             elif close:
                 message += f"; did you mean {close[0]!r}?"
             else:

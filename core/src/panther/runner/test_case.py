@@ -246,6 +246,7 @@ class TestExecution:
             experiment=self.experiment,
             run_id=self.run_id,
             preparation=self.preparation.environment(environment_class) if self.preparation else None,
+            cancellation=self.cancellation,
         )
         try:
             contexts = self.environment.plan(test)
@@ -313,6 +314,8 @@ class TestExecution:
             folder = context.host_output_dir
             (folder / "command.txt").write_text(shlex.join(service.argv) + "\n")
             (folder / "argv.json").write_text(json.dumps(service.argv, indent=2) + "\n")
+        # Every command is known: the environment may get the services ready to start.
+        self.environment.stage([self._launch(self.services[name]) for name in self.order])
 
     def _execution_environment(self, cls: type[ExecutionEnvironment], options: Any) -> ExecutionEnvironment:
         try:
@@ -337,9 +340,9 @@ class TestExecution:
     def _listeners(self) -> list[str]:
         return [name for name in self.order if self.services[name].context.role != "client"]
 
-    def _start(self, service: _Service) -> None:
-        assert self.environment is not None
-        launch = ServiceLaunch(
+    @staticmethod
+    def _launch(service: _Service) -> ServiceLaunch:
+        return ServiceLaunch(
             name=service.name,
             role=service.context.role,
             argv=service.argv,
@@ -347,8 +350,13 @@ class TestExecution:
             context=service.context,
             manager=service.manager,
         )
+
+    def _start(self, service: _Service) -> None:
+        assert self.environment is not None
+        if self.cancellation.cancelled:  # between two starts (a container takes most of a second)
+            raise _Abort(self._cancelled_check())
         try:
-            service.running = self.environment.start(launch)
+            service.running = self.environment.start(self._launch(service))
         except ServiceStartError as exc:
             service.start_error = str(exc)
             self.bus.publish(ServiceErrorEvent(service_name=service.name, error=service.start_error))

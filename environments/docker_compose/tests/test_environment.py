@@ -10,7 +10,6 @@ with the run id is left on the engine.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,35 +23,20 @@ import yaml
 from panther.config import models
 from panther.config.models import ExperimentConfig, ProtocolConfig, ServiceConfig
 from panther.config.resolved import ResolvedService, ResolvedTest
-from panther.docker_engine import DockerUnavailableError, connect
-from panther.docker_images import BASE_IMAGE_LABEL, DEFAULT_BASE_IMAGE, base_image_exists, build_base_image
-from panther.docker_implementation_images import IMPLEMENTATION_LABEL
 from panther.environments.base import ServiceLaunch
-from panther.environments.containers import ContainerService
-from panther.environments.docker_compose import (
-    COMPOSE_FILE,
-    RUN_LABEL,
-    DockerComposeConfig,
-    DockerComposeNetworkEnvironment,
-    remove_labelled,
-)
 from panther.events import EventBus
 from panther.protocols import BaseProtocol
 from panther.services.docker_build import RUNTIME_IMAGE_ARG
 from panther.services.manager import BaseServiceManager
 from panther.services.outcome import Check, ServiceOutcome
-from panther.testing import require_peer
-
-ECHO_SERVER = """
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sock.bind((host, port))
-print("listening", host, port, flush=True)
-while True:
-    data, peer = sock.recvfrom(2048)
-    sock.sendto(b"echo:" + data, peer)
-"""
+from panther_env_docker_compose.base_image import BASE_IMAGE_LABEL, DEFAULT_BASE_IMAGE, build_base_image
+from panther_env_docker_compose.cleanup import RUN_LABEL, remove_labelled
+from panther_env_docker_compose.containers import ContainerService
+from panther_env_docker_compose.engine import image_exists
+from panther_env_docker_compose.environment import COMPOSE_FILE, DockerComposeConfig, DockerComposeNetworkEnvironment
+from panther_env_docker_compose.implementation_images import IMPLEMENTATION_LABEL
+from panther_test_docker_echo import SERVER as ECHO_SERVER
+from projects import installed_project, module
 
 ECHO_CLIENT = """
 import pathlib, socket, sys
@@ -315,23 +299,6 @@ def test_missing_binary_is_a_start_error_not_a_crash(docker_client: Any, base_im
     assert leftovers(docker_client, run_id) == []
 
 
-@pytest.fixture(scope="session")
-def docker_client() -> Any:
-    try:
-        return connect()
-    except DockerUnavailableError as exc:
-        require_peer("docker", False, str(exc))
-
-
-@pytest.fixture(scope="session")
-def base_image(docker_client: Any) -> str:
-    """The base image, made once (debootstrap takes minutes) and reused while it exists."""
-    tag = DEFAULT_BASE_IMAGE
-    if not base_image_exists(tag) and (shutil.which("debootstrap") is None or os.geteuid() != 0):
-        require_peer("docker", False, f"{tag} is absent and making it needs debootstrap, run as root")
-    return build_base_image(tag)
-
-
 def test_the_cli_makes_or_reuses_the_base_image(docker_client: Any, base_image: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "panther", "docker", "base-image", "--tag", base_image],
@@ -381,7 +348,7 @@ def test_docker_clean_images_removes_implementation_images_not_the_base(
     assert done.returncode == 0, done.stderr
     assert f"removed {tag}" in done.stdout
     assert docker_client.images.list(name=tag.split(":")[0]) == []
-    assert base_image_exists(base_image)
+    assert image_exists(base_image)
 
 
 def test_base_image_is_reused_and_runs_python(docker_client: Any, base_image: str) -> None:
@@ -511,35 +478,13 @@ class ProbeEchoManager(BaseServiceManager):
 def test_a_python_distribution_without_dockerfile_runs_from_its_wheels(
     docker_client: Any, base_image: str, tmp_path: Path
 ) -> None:
-    import importlib
-    import sys
+    from panther_env_docker_compose.implementation_images import implementation_image
 
-    from panther.docker_implementation_images import implementation_image
-
-    project = tmp_path / "probe-echo"
-    package = project / "src" / "panther_probe_echo"
-    package.mkdir(parents=True)
     # The manager lives apart from the server so that the container, which runs only
     # the server, needs no other distribution: the wheels are this project's alone.
-    (package / "__init__.py").write_text("")
-    (package / "manager.py").write_text(PROBE_MANAGER)
-    (package / "server.py").write_text(ECHO_SERVER)
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-        '[project]\nname = "panther-probe-echo"\nversion = "0.1"\n'
-        '[tool.hatch.build.targets.wheel]\npackages = ["src/panther_probe_echo"]\n'
-    )
-    site = tmp_path / "site"
-    installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert installed.returncode == 0, installed.stderr
-    sys.path.insert(0, str(site))
-    try:
-        manager_class = importlib.import_module("panther_probe_echo.manager").ProbeEchoManager
+    sources = {"__init__": "", "manager": PROBE_MANAGER, "server": ECHO_SERVER}
+    with installed_project(tmp_path / "probe-echo", "panther_probe_echo", sources):
+        manager_class = module("panther_probe_echo.manager").ProbeEchoManager
         run_id = f"test-{uuid.uuid4().hex[:12]}"
         test = echo_test("wheels", EchoClient)
         test.services["server"] = service("server", "server", manager_class)
@@ -548,12 +493,8 @@ def test_a_python_distribution_without_dockerfile_runs_from_its_wheels(
         assert verdict(result["checks"]) == "passed", result["checks"]
         image = yaml.safe_load((tmp_path / "run" / COMPOSE_FILE).read_text())["services"]["server"]["image"]
         assert image.startswith("panther/probe_echo:")
-        # Rebuilt wheels of unchanged sources give the same image: nothing is built again.
+        # Unchanged sources give the same image: nothing is built again.
         log = tmp_path / "again.log"
         assert implementation_image(manager_class(), base_image=base_image, build=False, log_path=log) == image
         docker_client.images.remove(image, force=True)
         assert leftovers(docker_client, run_id) == []
-    finally:
-        sys.path.remove(str(site))
-        sys.modules.pop("panther_probe_echo.manager", None)
-        sys.modules.pop("panther_probe_echo", None)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from panther.docker_engine import DockerBuildError
-from panther.docker_images import DEFAULT_MIRROR, apt_mirror, build_base_image
-from panther.docker_implementation_images import local_projects, wheel_dockerfile
+from panther_env_docker_compose.base_image import DEFAULT_MIRROR, apt_mirror, build_base_image
+from panther_env_docker_compose.engine import DockerBuildError
+from panther_env_docker_compose.implementation_images import local_projects, wheel_dockerfile
+from projects import installed_project, module
 
 
 def test_mirror_from_deb822_sources_skips_security(tmp_path: Path) -> None:
@@ -61,33 +60,9 @@ def test_a_manager_outside_any_distribution_needs_no_wheels() -> None:
     class Manager:
         pass
 
-    assert local_projects(Manager) == []
+    assert local_projects(Manager) == ()
 
 
 def test_a_manager_in_a_folder_installed_distribution_brings_its_folder(tmp_path: Path) -> None:
-    project = tmp_path / "proj"
-    package = project / "src" / "panther_probe_dist"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("class Manager:\n    pass\n")
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-        '[project]\nname = "panther-probe-dist"\nversion = "0.1"\n'
-        '[tool.hatch.build.targets.wheel]\npackages = ["src/panther_probe_dist"]\n'
-    )
-    target = tmp_path / "site"
-    installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert installed.returncode == 0, installed.stderr
-    sys.path.insert(0, str(target))
-    try:
-        import importlib
-
-        module = importlib.import_module("panther_probe_dist")
-        assert local_projects(module.Manager) == [project.resolve()]
-    finally:
-        sys.path.remove(str(target))
-        sys.modules.pop("panther_probe_dist", None)
+    with installed_project(tmp_path, "panther_probe_dist", {"__init__": "class Manager:\n    pass\n"}) as project:
+        assert local_projects(module("panther_probe_dist").Manager) == (project.resolve(),)

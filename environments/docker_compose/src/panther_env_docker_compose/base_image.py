@@ -14,13 +14,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from panther.docker_engine import DockerBuildError, connect
+from panther_env_docker_compose.engine import DockerBuildError, connect
+from panther_env_docker_compose.subprocesses import run_child
+
+if TYPE_CHECKING:
+    from panther.runner.cancellation import Cancellation
 
 DEFAULT_BASE_IMAGE = "panther/debian:bookworm"
 DEFAULT_SUITE = "bookworm"
@@ -71,17 +76,6 @@ def _apt_entries(sources: Sequence[Path]) -> Iterator[tuple[str, list[str]]]:
                     yield words[1].rstrip("/"), [words[2]]
 
 
-def base_image_exists(tag: str) -> bool:
-    """True when the engine already holds an image tagged ``tag``."""
-    from docker.errors import ImageNotFound
-
-    try:
-        connect().images.get(tag)
-    except ImageNotFound:
-        return False
-    return True
-
-
 def build_base_image(
     tag: str = DEFAULT_BASE_IMAGE,
     *,
@@ -89,13 +83,15 @@ def build_base_image(
     packages: Sequence[str] = BASE_PACKAGES,
     suite: str = DEFAULT_SUITE,
     rebuild: bool = False,
+    cancellation: Cancellation | None = None,
 ) -> str:
     """Make (or reuse) the base image ``tag`` and return its image id.
 
     ``packages`` are installed on top of debootstrap's minimal system. An image that
     already carries ``tag`` and was made from the same recipe (suite, packages,
     settings) is reused unless ``rebuild`` is set; concurrent callers on this machine
-    wait for one another instead of bootstrapping twice.
+    wait for one another instead of bootstrapping twice. A set ``cancellation`` ends
+    the work within a fraction of a second (:class:`BuildCancelled`).
     """
     bad = [p for p in packages if not _PACKAGE_NAME.match(p)]
     if bad:
@@ -121,14 +117,22 @@ def build_base_image(
             return previous
         with tempfile.TemporaryDirectory(prefix="panther-rootfs-") as workdir:
             rootfs = Path(workdir) / "rootfs"
-            _debootstrap(rootfs, suite=suite, mirror=mirror or apt_mirror(suite), packages=packages)
+            _debootstrap(
+                rootfs, suite=suite, mirror=mirror or apt_mirror(suite), packages=packages, cancellation=cancellation
+            )
             tarball = Path(workdir) / "rootfs.tar"
             _run(
                 ["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tarball), "."],
                 what="pack the root file system",
+                cancellation=cancellation,
             )
             repository, _, version = tag.rpartition(":") if ":" in tag.split("/")[-1] else (tag, "", "latest")
-            client.api.import_image_from_file(str(tarball), repository=repository, tag=version, changes=changes)
+            spec = {"tarball": str(tarball), "repository": repository, "tag": version, "changes": changes}
+            _run(
+                [sys.executable, "-m", "panther_env_docker_compose.image_build", json.dumps(spec)],
+                what=f"import the root file system as {tag}",
+                cancellation=cancellation,
+            )
         made = str(client.images.get(tag).id)
         if previous is not None and previous != made:
             # Still used by a container, or tagged elsewhere: then it stays.
@@ -137,7 +141,9 @@ def build_base_image(
         return made
 
 
-def _debootstrap(rootfs: Path, *, suite: str, mirror: str, packages: Sequence[str]) -> None:
+def _debootstrap(
+    rootfs: Path, *, suite: str, mirror: str, packages: Sequence[str], cancellation: Cancellation | None
+) -> None:
     if shutil.which("debootstrap") is None:
         raise DockerBuildError("debootstrap is not installed (apt-get install debootstrap)")
     if os.geteuid() != 0:
@@ -146,7 +152,7 @@ def _debootstrap(rootfs: Path, *, suite: str, mirror: str, packages: Sequence[st
     if packages:
         argv.append("--include=" + ",".join(packages))
     argv += [suite, str(rootfs), mirror]
-    _run(argv, what=f"debootstrap {suite} from {mirror}")
+    _run(argv, what=f"debootstrap {suite} from {mirror}", cancellation=cancellation)
     # Package caches are dead weight in every container started from the image.
     for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for entry in (rootfs / cache).glob("*"):
@@ -154,11 +160,11 @@ def _debootstrap(rootfs: Path, *, suite: str, mirror: str, packages: Sequence[st
                 entry.unlink()
 
 
-def _run(argv: list[str], *, what: str) -> None:
-    completed = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
-        raise DockerBuildError(f"could not {what} (exit code {completed.returncode}):\n{tail}")
+def _run(argv: list[str], *, what: str, cancellation: Cancellation | None) -> None:
+    code, output = run_child(argv, what=what, cancellation=cancellation)
+    if code != 0:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        raise DockerBuildError(f"could not {what} (exit code {code}):\n{tail}")
 
 
 @contextmanager
