@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,22 @@ EXTERNAL_PEERS = {
 
 def _implementations(example: Path) -> set[str]:
     document = yaml.safe_load(example.read_text())
-    return {service["implementation"]["name"] for test in document["tests"] for service in test["services"].values()}
+    names: set[str] = set()
+    for test in document["tests"]:
+        names.update(service["implementation"]["name"] for service in test.get("services", {}).values())
+        if "matrix" in test:
+            names.update(test["matrix"]["servers"] + test["matrix"]["clients"])
+    return names
+
+
+def _matrices(example: Path) -> list[dict[str, Any]]:
+    document = yaml.safe_load(example.read_text())
+    return [test for test in document["tests"] if "matrix" in test]
+
+
+def _installed(implementation: str) -> bool:
+    binary = EXTERNAL_PEERS.get(implementation, (None, ""))[0]
+    return binary is None or shutil.which(binary) is not None
 
 
 def _uses_docker(example: Path) -> bool:
@@ -70,7 +86,32 @@ def test_example_validates(example: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+MATRIX_EXAMPLES = [example for example in EXAMPLES if _matrices(example)]
+
+
+@pytest.mark.parametrize("example", MATRIX_EXAMPLES, ids=[e.stem for e in MATRIX_EXAMPLES])
+def test_matrix_example_runs_its_installed_cells(example: Path, tmp_path: Path) -> None:
+    """A matrix names implementations a machine may lack: its cells among those installed
+    run (ngtcp2's always in CI), and end in verdicts read from evidence. Which cell
+    passes is the tester's own tests' business; a harness error never is acceptable."""
+    require_peer("ngtcp2", _installed("ngtcp2"), EXTERNAL_PEERS["ngtcp2"][1])
+    filters = []
+    for test in _matrices(example):
+        servers = [name for name in test["matrix"]["servers"] if _installed(name)]
+        clients = [name for name in test["matrix"]["clients"] if _installed(name)]
+        filters += [f"{test['name']}/*/{server}/{client}" for server in servers for client in clients]
+    args = [item for pattern in filters for item in ("--filter", pattern)]
+    run = run_panther(example.read_text(), tmp_path, args=[*args, "--jobs", "2"], timeout=3600)
+    assert run.tests, run.output
+    errors = [f"{test.name}: {test.reason}" for test in run.tests if test.verdict == "error"]
+    assert not errors, "\n".join(errors)
+    unexplained = [test.name for test in run.tests if test.verdict != "passed" and not test.reason]
+    assert not unexplained
+    for report in ("summary.md", "report.html", "results.json", "junit.xml"):
+        assert (run.output_dir / report).is_file()
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e not in MATRIX_EXAMPLES], ids=lambda e: e.stem)
 def test_example_runs_and_passes(example: Path, tmp_path: Path) -> None:
     for implementation in _implementations(example):
         if implementation in EXTERNAL_PEERS:

@@ -317,3 +317,53 @@ def test_a_test_reaching_its_server_by_another_name_gets_a_certificate_of_the_sa
     server.verify_directly_issued_by(ca)
     names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "127.0.0.9" in {str(address) for address in names.get_values_for_type(x509.IPAddress)}
+
+
+def _case_test(root: Path, **keys: object) -> ProtocolTest:
+    """A test whose two services have the same ``protocol:`` keys (no transfer key)."""
+
+    def config(role: str, **more: object) -> QUICProtocolConfig:
+        return msgspec.convert({"name": "quic", "role": role, **keys, **more}, QUICProtocolConfig)
+
+    return ProtocolTest(
+        name="t",
+        iteration=1,
+        output_dir=root,
+        services={"server": _context(root, "server", "server"), "client": _context(root, "client", "client", "server")},
+        protocol_configs={"server": config("server"), "client": config("client", target="server")},
+    )
+
+
+def test_a_case_decides_the_files_alpn_and_version(tmp_path: Path) -> None:
+    test = _case_test(tmp_path, test_case="http3")
+    QUICProtocol().prepare_test(test)
+    client = test.services["client"].arguments
+    assert (client["test_case"], client["alpn"], client["quic_version"]) == ("http3", "h3", "rfc9000")
+    assert client["expected_files"] == ["transfer-5120.bin", "transfer-10240.bin", "transfer-512000.bin"]
+    v2 = _case_test(tmp_path / "v2", test_case="v2")
+    QUICProtocol().prepare_test(v2)
+    assert v2.services["server"].arguments["quic_version_wire"] == 0x6B3343CF
+
+
+def test_keys_written_in_the_protocol_block_win_over_the_case(tmp_path: Path) -> None:
+    test = _case_test(tmp_path, test_case="http3", alpn="hq-interop", version="v2", transfer=[10])
+    QUICProtocol().prepare_test(test)
+    client = test.services["client"].arguments
+    assert (client["alpn"], client["quic_version"], client["expected_files"]) == (
+        "hq-interop",
+        "v2",
+        ["transfer-10.bin"],
+    )
+
+
+def test_services_must_name_the_same_case(tmp_path: Path) -> None:
+    test = _case_test(tmp_path)
+    test.protocol_configs["server"] = msgspec.convert(
+        {"name": "quic", "role": "server", "test_case": "retry"}, QUICProtocolConfig
+    )
+    test.protocol_configs["client"] = msgspec.convert(
+        {"name": "quic", "role": "client", "target": "server", "test_case": "handshake"}, QUICProtocolConfig
+    )
+    with pytest.raises(ConfigError, match="different QUIC test cases") as caught:
+        QUICProtocol().prepare_test(test)
+    assert caught.value.found == "server: retry, client: handshake"

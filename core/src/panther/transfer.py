@@ -18,7 +18,7 @@ import hashlib
 import os
 import random
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,24 +56,26 @@ def file_name(size: int) -> str:
     return f"transfer-{size}.bin"
 
 
-def _content_chunks(size: int, seed: int) -> Iterator[bytes]:
+def _content_chunks(size: int, seed: int, key: str) -> Iterator[bytes]:
     # A string seed is hashed with SHA-512 by ``random``: stable across runs and versions.
-    generator = random.Random(f"panther-transfer:{seed}:{size}")
+    generator = random.Random(f"panther-transfer:{seed}:{size}" + (f":{key}" if key else ""))
     # randbytes draws size * 8 bits at once, which overflows from 256 MiB on: go in chunks.
     for start in range(0, size, _CHUNK):
         yield generator.randbytes(min(_CHUNK, size - start))
 
 
-def file_content(size: int, seed: int) -> bytes:
-    """The bytes of the file of ``size`` bytes for ``seed``."""
-    return b"".join(_content_chunks(size, seed))
+def file_content(size: int, seed: int, key: str = "") -> bytes:
+    """The bytes of the file of ``size`` bytes for ``seed`` (and ``key``, which tells
+    apart files of one size: two of them must never have the same bytes, or a server
+    that swapped them would go unnoticed)."""
+    return b"".join(_content_chunks(size, seed, key))
 
 
-@functools.lru_cache(maxsize=256)
-def content_digest(size: int, seed: int) -> bytes:
-    """SHA-256 of the file of ``size`` bytes for ``seed`` (made once per process)."""
+@functools.lru_cache(maxsize=4096)
+def content_digest(size: int, seed: int, key: str = "") -> bytes:
+    """SHA-256 of the file of ``size`` bytes for ``seed`` and ``key`` (made once per process)."""
     digest = hashlib.sha256()
-    for chunk in _content_chunks(size, seed):
+    for chunk in _content_chunks(size, seed, key):
         digest.update(chunk)
     return digest.digest()
 
@@ -91,42 +93,64 @@ class TransferFile:
     name: str
     size: int
     seed: int
+    key: str = ""
 
     def content(self) -> bytes:
-        return file_content(self.size, self.seed)
+        return file_content(self.size, self.seed, self.key)
 
 
 def transfer_plan(sizes: Iterable[int], seed: int) -> list[TransferFile]:
+    """One file per size, named after it (sizes must be distinct)."""
     return [TransferFile(file_name(size), size, seed) for size in sizes]
+
+
+def numbered_plan(count: int, size: int, seed: int, stem: str = "file") -> list[TransferFile]:
+    """``count`` files of ``size`` bytes each, ``<stem>-0001.bin`` on, each with bytes of its own."""
+    width = max(4, len(str(count)))
+    names = [f"{stem}-{index:0{width}d}.bin" for index in range(1, count + 1)]
+    return [TransferFile(name, size, seed, key=name) for name in names]
 
 
 def _value(config: Any, key: str) -> Any:
     return config.get(key) if isinstance(config, Mapping) else getattr(config, key, None)
 
 
-def agreed_transfer_plan(protocol_configs: Mapping[str, Any], services: Iterable[str]) -> list[TransferFile]:
-    """The files ``services`` exchange, from their ``transfer`` and ``seed`` keys.
+def configured_plan(config: Any) -> list[TransferFile]:
+    """The files a ``protocol:`` block asks for with its ``transfer`` and ``seed`` keys."""
+    return transfer_plan(_value(config, "transfer") or DEFAULT_TRANSFER, int(_value(config, "seed") or 0))
+
+
+def _describe(plan: list[TransferFile]) -> str:
+    seeds = ", ".join(str(seed) for seed in sorted({item.seed for item in plan})) or "0"
+    return f"transfer {[item.size for item in plan]} and seed {seeds}"
+
+
+def agreed_transfer_plan(
+    protocol_configs: Mapping[str, Any],
+    services: Iterable[str],
+    plan_of: Callable[[Any], list[TransferFile]] = configured_plan,
+) -> list[TransferFile]:
+    """The files ``services`` exchange, each service's plan made by ``plan_of`` from its
+    ``protocol:`` block (by default from its ``transfer`` and ``seed`` keys).
 
     Servers serve and clients expect the same files, so the services of one test
     must agree on them; the first service sets the plan, and a service that
     disagrees is a :class:`ConfigError` naming both.
     """
-    chosen: tuple[tuple[int, ...], int] | None = None
+    chosen: list[TransferFile] | None = None
     chosen_by = ""
     for name in services:
-        config = protocol_configs.get(name)
-        sizes = tuple(_value(config, "transfer") or DEFAULT_TRANSFER)
-        seed = int(_value(config, "seed") or 0)
+        plan = plan_of(protocol_configs.get(name))
         if chosen is None:
-            chosen, chosen_by = (sizes, seed), name
-        elif (sizes, seed) != chosen:
+            chosen, chosen_by = plan, name
+        elif plan != chosen:
             raise ConfigError(
                 f"services {chosen_by!r} and {name!r} disagree on the files to transfer",
                 path=f"services.{name}.protocol",
-                expected=f"transfer {list(chosen[0])} and seed {chosen[1]} (as in {chosen_by!r})",
-                found=f"transfer {list(sizes)} and seed {seed}",
+                expected=f"{_describe(chosen)} (as in {chosen_by!r})",
+                found=_describe(plan),
             )
-    return [] if chosen is None else transfer_plan(*chosen)
+    return chosen or []
 
 
 def write_files(folder: Path, plan: Iterable[TransferFile], made: Path | None = None) -> list[Path]:
@@ -188,7 +212,9 @@ def check_download(service: str, item: TransferFile, download_dir: Path) -> Chec
             evidence=[str(path)],
         )
     difference = (
-        None if _file_digest(path) == content_digest(item.size, item.seed) else _first_difference(item.content(), path)
+        None
+        if _file_digest(path) == content_digest(item.size, item.seed, item.key)
+        else _first_difference(item.content(), path)
     )
     if difference is not None:
         return Check(
@@ -198,3 +224,30 @@ def check_download(service: str, item: TransferFile, download_dir: Path) -> Chec
             evidence=[str(path)],
         )
     return Check(name=name, status="passed", reason=f"{item.size} bytes, identical", evidence=[str(path)])
+
+
+#: Above this many files, the files that arrived whole are reported in one check.
+ONE_CHECK_PER_FILE_UP_TO = 10
+
+
+def check_downloads(service: str, plan: list[TransferFile], download_dir: Path) -> list[Check]:
+    """Did every file of ``plan`` arrive byte for byte? One check per file for a few
+    files; for many (a thousand in the ``multiplexing`` case), one check per file that
+    did not arrive whole and one for all those that did."""
+    checks = [check_download(service, item, download_dir) for item in plan]
+    if len(plan) <= ONE_CHECK_PER_FILE_UP_TO:
+        return checks
+    wrong = [check for check in checks if check.status != "passed"]
+    whole = len(checks) - len(wrong)
+    total = sum(item.size for item in plan)
+    summary = Check(
+        name=f"{service} received {len(plan)} files",
+        status="failed" if wrong else "passed",
+        reason=(
+            f"{len(wrong)} of {len(plan)} files did not arrive whole"
+            if wrong
+            else f"{whole} files, {total} bytes, identical"
+        ),
+        evidence=[str(download_dir)],
+    )
+    return [summary, *wrong]

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from panther import ServiceContext
+from panther_base_quic.cases import MULTIPLEXING_STREAM_LIMIT
+from panther_base_quic.option_table import case_table_markdown
 from panther_iut_aioquic import AioquicConfig, AioquicServiceManager
 from panther_iut_aioquic.__main__ import build_parser
+from panther_iut_aioquic.manager import FEATURES, TEST_CASES
 
 COMMON = {
     "cert_file": "/tls/cert.pem",
@@ -83,7 +86,10 @@ def test_client_command(tmp_path: Path) -> None:
         ("client", {"key_update": True}, "key_update", True),
         ("client", {"server_name": "localhost"}, "server_name", "localhost"),
         ("server", {"retry": True}, "retry", True),
+        ("server", {"max_streams_bidi": 10}, "max_streams_bidi", 10),
         ("server", {"quiet": True}, "quiet", True),
+        ("server", {"faults": ["truncate", "no-retry"]}, "faults", ["truncate", "no-retry"]),
+        ("client", {"faults": ["no-key-update"]}, "faults", ["no-key-update"]),
     ],
 )
 def test_every_option(role: str, config: dict[str, object], attribute: str, value: object, tmp_path: Path) -> None:
@@ -113,3 +119,29 @@ def test_supported_features_tell_the_truth() -> None:
     features = AioquicServiceManager().get_supported_features()
     assert features["hq-interop"] and features["h3"] and features["0rtt"] and features["v2"]
     assert not features["draft29"] and not features["aes_ccm"]
+
+
+@pytest.mark.parametrize(
+    ("case", "role", "attribute", "value"),
+    [
+        ("retry", "server", "retry", True),
+        ("multiplexing", "server", "max_streams_bidi", MULTIPLEXING_STREAM_LIMIT),
+        ("chacha20", "client", "cipher_suites", ["CHACHA20_POLY1305_SHA256"]),
+        ("resumption", "client", "resume", True),
+        ("zerortt", "client", "zero_rtt", True),
+        ("keyupdate", "client", "key_update", True),
+        ("handshake", "client", "key_update", False),
+    ],
+)
+def test_a_test_case_becomes_the_endpoints_options(
+    case: str, role: str, attribute: str, value: object, tmp_path: Path
+) -> None:
+    argv = manager(role, tmp_path).generate_run_argv(
+        role, **COMMON, test_case=case, urls=["https://h/x"], download_dir="/d", www_dir="/w"
+    )
+    assert getattr(parse(argv), attribute) == value
+
+
+def test_readme_holds_the_case_table() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert case_table_markdown(TEST_CASES, FEATURES) in readme

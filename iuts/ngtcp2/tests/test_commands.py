@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
 from panther import ServiceContext, ServiceManagerError, UnsupportedFeatureError
+from panther_base_quic.cases import MULTIPLEXING_STREAM_LIMIT
+from panther_base_quic.option_table import case_table_markdown
 from panther_iut_ngtcp2 import Ngtcp2Config, Ngtcp2ServiceManager
+from panther_iut_ngtcp2.manager import FEATURES, TEST_CASES
 
 COMMON = {
     "host": "127.0.0.1",
@@ -127,3 +132,40 @@ def test_supported_features_tell_the_truth() -> None:
     assert features["h3"] and not features["hq-interop"]
     assert not features["v2"] and not features["draft29"]
     assert not features["certificate_verification"]
+
+
+def test_resumption_runs_the_client_twice_sharing_its_session_files(tmp_path: Path) -> None:
+    urls = ["https://127.0.0.1:4433/a", "https://127.0.0.1:4433/b", "https://127.0.0.1:4433/c"]
+    argv = manager("client", tmp_path).generate_run_argv(
+        "client", **{**COMMON, "verify_peer": False}, test_case="resumption", urls=urls
+    )
+    assert argv[:3] == [sys.executable, "-m", "panther_base_quic.reconnect"]
+    first, second = (json.loads(run) for run in argv[3:])
+    session = f"--session-file={tmp_path / 'ngtcp2-session.pem'}"
+    assert first[0] == second[0] == "gtlsclient"
+    assert session in first and session in second
+    assert first[-1:] == urls[:1] and second[-2:] == urls[1:]
+
+
+@pytest.mark.parametrize(
+    ("case", "role", "option"),
+    [
+        ("retry", "server", "--validate-addr"),
+        ("multiplexing", "server", f"--max-streams-bidi={MULTIPLEXING_STREAM_LIMIT}"),
+        ("chacha20", "client", "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305"),
+        ("keyupdate", "client", "--key-update=1ms"),
+    ],
+)
+def test_a_test_case_becomes_the_programs_options(case: str, role: str, option: str, tmp_path: Path) -> None:
+    argv = manager(role, tmp_path).generate_run_argv(role, **{**COMMON, "verify_peer": False}, test_case=case)
+    assert option in argv
+
+
+def test_v2_is_unsupported_with_the_reason(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFeatureError, match="'v2' is not supported"):
+        manager("server", tmp_path).generate_run_argv("server", **COMMON, test_case="v2")
+
+
+def test_readme_holds_the_case_table() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert case_table_markdown(TEST_CASES, FEATURES) in readme

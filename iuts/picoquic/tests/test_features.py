@@ -6,7 +6,7 @@ from pathlib import Path
 
 from panther_base_quic.option_table import table_disagreements
 from panther_iut_picoquic import PicoquicConfig, PicoquicServiceManager
-from panther_iut_picoquic.options import FEATURES, OPTIONS
+from panther_iut_picoquic.options import FEATURES, OPTIONS, TEST_CASES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -25,4 +25,4 @@ def test_supported_features_come_from_the_feature_table() -> None:
 
 
 def test_the_tables_the_schema_and_the_readme_agree() -> None:
-    assert table_disagreements(PicoquicConfig, OPTIONS, FEATURES, README) == []
+    assert table_disagreements(PicoquicConfig, OPTIONS, FEATURES, README, TEST_CASES) == []

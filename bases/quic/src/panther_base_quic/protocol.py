@@ -14,24 +14,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import msgspec
 from panther.config.errors import ConfigError
 from panther.plugins.manifest import register_plugin
 from panther.protocols import BaseProtocol, TestContext
 from panther.services.context import ServiceContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 from panther.transfer import (
-    DEFAULT_TRANSFER,
     TransferFile,
     TransferProtocolConfig,
     agreed_transfer_plan,
-    check_download,
-    transfer_plan,
+    check_downloads,
+    configured_plan,
     write_files,
 )
 
 from panther_base_quic.__about__ import __version__
+from panther_base_quic.cases import TestCaseName, quic_test_case
 from panther_base_quic.certificates import (
     CertificateAuthority,
     CertificateSet,
@@ -52,9 +53,18 @@ class QUICProtocolConfig(TransferProtocolConfig, kw_only=True, forbid_unknown_fi
     """The ``protocol:`` keys of a QUIC service beyond name, version, role, target,
     and the files to transfer (``transfer``, ``seed``)."""
 
-    alpn: str = DEFAULT_ALPN
+    # A QUIC test case (panther_base_quic.cases): what the services are asked to do.
+    test_case: TestCaseName | None = None
+    # Default: the test case's ALPN, else hq-interop.
+    alpn: str | None = None
+    # Default: the test case's files, else those of every protocol that moves files.
+    transfer: list[Annotated[int, msgspec.Meta(gt=0)]] | None = None  # type: ignore[assignment]
     # Whether clients verify the server's certificate (against the test's CA).
     verify_peer: bool = True
+
+    def __post_init__(self) -> None:
+        if self.transfer is not None:
+            super().__post_init__()
 
 
 def _config_value(config: Any, key: str) -> Any:
@@ -104,7 +114,7 @@ class QUICProtocol(BaseProtocol):
         """
         names: set[str] = set()
         needs_certificates = False
-        plans: set[tuple[tuple[int, ...], int]] = set()
+        files: dict[int, dict[str, TransferFile]] = {}
         for test in tests:
             for name, service in test.services.items():
                 if _config_value(service.protocol, "name") not in (None, self.name):
@@ -113,10 +123,10 @@ class QUICProtocol(BaseProtocol):
                 config = service.implementation
                 if not (_config_value(config, "cert_file") and _config_value(config, "key_file")):
                     needs_certificates = True
-                sizes = tuple(_config_value(service.protocol, "transfer") or DEFAULT_TRANSFER)
-                plans.add((sizes, int(_config_value(service.protocol, "seed") or 0)))
-        for sizes, seed in sorted(plans):
-            write_files(folder / "files" / f"seed-{seed}", transfer_plan(sizes, seed))
+                for item in self._service_plan(service.protocol):
+                    files.setdefault(item.seed, {})[item.name] = item
+        for seed, made in sorted(files.items()):
+            write_files(folder / "files" / f"seed-{seed}", made.values())
         self._made_files = folder / "files"
         if needs_certificates:
             self._authority = make_authority(folder / "tls")
@@ -125,11 +135,13 @@ class QUICProtocol(BaseProtocol):
 
     def prepare_test(self, test: TestContext) -> None:
         services = self._quic_services(test)
+        case_name = self._test_case(test, services)
+        case = quic_test_case(case_name) if case_name else None
         plan = self._transfer_plan(test, services)
         generated = self._generated_certificates(test, services)
         for service in services:
             config = test.protocol_configs[service.name]
-            version = _config_value(config, "version") or DEFAULT_VERSION
+            version = _config_value(config, "version") or (case.version if case else DEFAULT_VERSION)
             try:
                 wire = quic_version_wire(version)
             except ConfigError as error:
@@ -146,11 +158,13 @@ class QUICProtocol(BaseProtocol):
                 "ca_file": tls["ca_file"],
                 "keylog_file": service.service_path(folder / "keys.log"),
                 "qlog_dir": service.service_path(qlog_dir),
-                "alpn": _config_value(config, "alpn") or DEFAULT_ALPN,
+                "alpn": _config_value(config, "alpn") or (case and case.alpn) or DEFAULT_ALPN,
                 "quic_version": version,
                 "quic_version_wire": wire,
                 "verify_peer": _config_value(config, "verify_peer") is not False,
             }
+            if case_name:
+                arguments["test_case"] = case_name
             if service.role in ("server", "peer"):
                 www = folder / "www"
                 seed = plan[0].seed if plan else 0
@@ -172,8 +186,32 @@ class QUICProtocol(BaseProtocol):
             if _config_value(test.protocol_configs.get(name), "name") in (None, self.name)
         ]
 
+    def _test_case(self, test: TestContext, services: list[ServiceContext]) -> str | None:
+        """The test case the services name; they must all name the same one."""
+        named = {service.name: _config_value(test.protocol_configs[service.name], "test_case") for service in services}
+        cases = {case for case in named.values() if case}
+        if len(cases) > 1:
+            listed = ", ".join(f"{name}: {case}" for name, case in named.items())
+            raise ConfigError(
+                "the services of one test name different QUIC test cases",
+                path="services.*.protocol.test_case",
+                expected="one test case for every service",
+                found=listed,
+            )
+        return cases.pop() if cases else None
+
+    @staticmethod
+    def _service_plan(config: Any) -> list[TransferFile]:
+        """The files a service's block asks for: its ``transfer`` key, else its test case's."""
+        case = _config_value(config, "test_case")
+        if _config_value(config, "transfer") is None and case:
+            return quic_test_case(case).files.plan(int(_config_value(config, "seed") or 0))
+        return configured_plan(config)
+
     def _transfer_plan(self, test: TestContext, services: list[ServiceContext]) -> list[TransferFile]:
-        return agreed_transfer_plan(test.protocol_configs, [service.name for service in services])
+        return agreed_transfer_plan(
+            test.protocol_configs, [service.name for service in services], plan_of=self._service_plan
+        )
 
     def _generated_certificates(self, test: TestContext, services: list[ServiceContext]) -> CertificateSet | None:
         if all(self._user_tls(test, service.name) for service in services):
@@ -217,15 +255,16 @@ class QUICProtocol(BaseProtocol):
         for service in judged:
             if service.role == "client":
                 downloads = service.host_output_dir / "downloads"
-                checks.extend(check_download(service.name, item, downloads) for item in plan)
+                checks.extend(check_downloads(service.name, plan, downloads))
         for service in judged:
             checks.extend(self._handshake_checks(test, service))
         return checks
 
     def _handshake_checks(self, test: TestContext, service: ServiceContext) -> list[Check]:
         config = test.protocol_configs[service.name]
-        wanted_version = quic_version_wire(_config_value(config, "version") or DEFAULT_VERSION)
-        wanted_alpn = _config_value(config, "alpn") or DEFAULT_ALPN
+        arguments = service.arguments
+        wanted_version = int(arguments.get("quic_version_wire") or quic_version_wire(_config_value(config, "version")))
+        wanted_alpn = arguments.get("alpn") or _config_value(config, "alpn") or DEFAULT_ALPN
         qlog_dir = service.host_output_dir / "qlog"
         evidence = read_handshake_evidence(qlog_dir)
         version_check = f"{service.name} QUIC version"

@@ -206,11 +206,12 @@ async def fetch_once(
             )
         if not zero_rtt:
             downloads = [client.fetch(url, path) for url, path in destinations]
-        if args.key_update:
+        key_update = args.key_update and "no-key-update" not in args.faults
+        if key_update:
             client.request_key_update()
         client.transmit()
         await asyncio.gather(*(d.done for d in downloads))
-        if args.key_update and client.termination is None:
+        if key_update and client.termination is None:
             await check_key_update(client)
         return ConnectionReport(
             alpn=client.handshake.alpn_protocol,
@@ -255,7 +256,10 @@ async def run_client(args: argparse.Namespace) -> int:
     else:
         configuration.verify_mode = ssl.CERT_NONE
     destinations = [(url, destination_for(url, download_dir)) for url in args.urls]
+    faults = set(args.faults)
     try:
+        if "connection-per-file" in faults:
+            return await fetch_each_alone(args, configuration, destinations)
         first = await fetch_once(args, configuration, destinations, zero_rtt=False)
         report(1, first, args.quiet)
         if not first.complete:
@@ -264,18 +268,34 @@ async def run_client(args: argparse.Namespace) -> int:
             return EXIT_OK
         if first.ticket is None:
             raise TransferFailed("the server issued no session ticket, so the session cannot be resumed")
-        configuration.session_ticket = first.ticket
-        second = await fetch_once(args, configuration, destinations, zero_rtt=args.zero_rtt)
+        if "no-resume" not in faults:
+            configuration.session_ticket = first.ticket
+        zero_rtt = args.zero_rtt and "no-early-data" not in faults
+        second = await fetch_once(args, configuration, destinations, zero_rtt=zero_rtt)
         report(2, second, args.quiet)
         if not second.complete:
             return EXIT_FAILED
-        if not second.resumed:
+        # A fault switch makes the client claim success anyway: only evidence seen
+        # from outside can tell.
+        if not second.resumed and "no-resume" not in faults:
             raise TransferFailed("the server did not resume the session of the first connection")
-        if args.zero_rtt and not second.early_data:
+        if args.zero_rtt and not second.early_data and not faults & {"no-resume", "no-early-data"}:
             raise TransferFailed("the server did not accept the 0-RTT requests")
         return EXIT_OK
     finally:
         files.close()
+
+
+async def fetch_each_alone(
+    args: argparse.Namespace, configuration: QuicConfiguration, destinations: list[tuple[str, Path]]
+) -> int:
+    """The ``connection-per-file`` fault: one connection per file, one after the other."""
+    for number, destination in enumerate(destinations, start=1):
+        result = await fetch_once(args, configuration, [destination], zero_rtt=False)
+        report(number, result, args.quiet)
+        if not result.complete:
+            return EXIT_FAILED
+    return EXIT_OK
 
 
 def main(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from panther_base_quic import QUICConfig
 
+from panther_iut_aioquic.faults import Fault
+
 
 class AioquicConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     """What the aioquic endpoints can be asked beyond the QUIC base's keys.
@@ -28,7 +30,11 @@ class AioquicConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     key_update: bool = False
     # Server: validate client addresses with a Retry packet first.
     retry: bool = False
+    # Server: bidirectional streams a client may open at first (None: aioquic's 128).
+    max_streams_bidi: int | None = None
     # Client: the name to verify in the server's certificate (default: the server's address).
     server_name: str | None = None
     # Print only errors and summaries.
     quiet: bool = False
+    # Misbehave on purpose, to test a tester (panther_iut_aioquic.faults); never for a real test.
+    faults: list[Fault] = []

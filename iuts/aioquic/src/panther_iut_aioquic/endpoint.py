@@ -17,6 +17,8 @@ from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.packet import QuicProtocolVersion
 from aioquic.tls import CipherSuite
 
+from panther_iut_aioquic.faults import FAULTS
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -94,6 +96,14 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-data", type=int, default=16 * 1024 * 1024, help="connection flow-control window")
     parser.add_argument("--max-stream-data", type=int, default=8 * 1024 * 1024, help="stream flow-control window")
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
+    parser.add_argument(
+        "--fault",
+        dest="faults",
+        action="append",
+        choices=FAULTS,
+        default=[],
+        help="misbehave on purpose, to test a tester (see panther_iut_aioquic.faults); repeatable",
+    )
 
 
 @dataclass
@@ -149,7 +159,7 @@ def build_configuration(
         quic_logger=quic_logger,  # type: ignore[arg-type]
     )
     suites = cipher_suites(args.cipher_suites)
-    if suites is not None:
+    if suites is not None and "ignore-cipher-suites" not in args.faults:
         configuration.cipher_suites = suites
     if args.quic_version is not None:
         if args.quic_version not in SUPPORTED_VERSIONS:

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from panther import Check, ServiceOutcome, register_plugin
 from panther_base_python.quic import PythonQUICServiceManager
+from panther_base_quic.case_support import CaseSupport, case_table
+from panther_base_quic.cases import CHACHA20_SUITE, MULTIPLEXING_STREAM_LIMIT
 
 from panther_iut_aioquic.__about__ import __version__
 from panther_iut_aioquic.config_schema import AioquicConfig
@@ -34,6 +36,20 @@ FEATURES = {
     "keylog": True,
     "qlog": True,
 }
+
+
+# How the endpoints do each QUIC test case (panther_base_quic.cases); cases not
+# listed ask nothing of them beyond the files, ALPN, version and address.
+TEST_CASES = case_table(
+    multiplexing=CaseSupport("server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}),
+    chacha20=CaseSupport("client --cipher-suites", client={"cipher_suites": [CHACHA20_SUITE]}),
+    retry=CaseSupport("server --retry", server={"retry": True}),
+    resumption=CaseSupport("client --resume (two connections in one run)", client={"resume": True}),
+    zerortt=CaseSupport(
+        "client --zero-rtt; the server accepts 0-RTT with every ticket it issued", server={}, client={"zero_rtt": True}
+    ),
+    keyupdate=CaseSupport("client --key-update", client={"key_update": True}),
+)
 
 
 def _options(arguments: dict[str, Any]) -> list[str]:
@@ -61,6 +77,8 @@ def _options(arguments: dict[str, Any]) -> list[str]:
     ]
     if arguments.get("quiet"):
         options.append("--quiet")
+    for fault in arguments.get("faults") or []:
+        options += ["--fault", str(fault)]
     return options
 
 
@@ -76,6 +94,7 @@ def _options(arguments: dict[str, Any]) -> list[str]:
 )
 class AioquicServiceManager(PythonQUICServiceManager):
     config_class: ClassVar[type[AioquicConfig]] = AioquicConfig
+    test_cases = TEST_CASES
 
     def _get_implementation_name(self) -> str:
         return "aioquic"
@@ -93,6 +112,8 @@ class AioquicServiceManager(PythonQUICServiceManager):
             args += ["--www", str(kwargs["www_dir"])]
         if kwargs.get("retry"):
             args.append("--retry")
+        if kwargs.get("max_streams_bidi") is not None:
+            args += ["--max-streams-bidi", str(int(kwargs["max_streams_bidi"]))]
         return args + _options(kwargs)
 
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:

@@ -35,6 +35,7 @@ from panther_iut_aioquic.endpoint import (
     build_configuration,
     fail,
 )
+from panther_iut_aioquic.faults import UNLIMITED_STREAMS
 from panther_iut_aioquic.http import HttpEndpointProtocol
 from panther_iut_aioquic.qlog import EndpointQlog, closed_by_peer, trace_of
 
@@ -49,6 +50,12 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--private-key", required=True, help="PEM private key of the certificate")
     parser.add_argument("--www", required=True, help="folder whose files are served")
     parser.add_argument("--retry", action="store_true", help="validate client addresses with a Retry packet")
+    parser.add_argument(
+        "--max-streams-bidi",
+        type=int,
+        default=None,
+        help="bidirectional streams a client may open at first (aioquic's default: 128); raised as they close",
+    )
 
 
 class FileServerProtocol(HttpEndpointProtocol):
@@ -57,10 +64,17 @@ class FileServerProtocol(HttpEndpointProtocol):
     www: Path
     quiet: bool
     live: set[FileServerProtocol]
+    max_streams_bidi: int | None
+    truncate: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.live.add(self)
+        if self.max_streams_bidi is not None:
+            # aioquic has no setting for its initial stream limit (128); the limit
+            # object is read when the transport parameters are first written, which
+            # happens after the protocol is made, so setting it here takes effect.
+            self._quic._local_max_streams_bidi.value = self.max_streams_bidi
 
     def http_event_received(self, event: H3Event) -> None:
         if isinstance(event, HeadersReceived):
@@ -94,6 +108,8 @@ class FileServerProtocol(HttpEndpointProtocol):
                 self.http.send_headers(stream_id, [(b":status", b"404"), (b"content-length", b"0")], end_stream=True)
             return
         body = path.read_bytes()
+        if self.truncate:
+            body = body[: len(body) // 2]
         if not isinstance(self.http, H0Connection):
             self.http.send_headers(
                 stream_id,
@@ -135,9 +151,25 @@ async def run_server(args: argparse.Namespace) -> int:
 
     tickets: dict[bytes, SessionTicket] = {}
     live: set[FileServerProtocol] = set()
+    faults = set(args.faults)
+    max_streams = UNLIMITED_STREAMS if "unlimited-streams" in faults else args.max_streams_bidi
     protocol_class = type(
-        "BoundFileServerProtocol", (FileServerProtocol,), {"www": www, "quiet": args.quiet, "live": live}
+        "BoundFileServerProtocol",
+        (FileServerProtocol,),
+        {
+            "www": www,
+            "quiet": args.quiet,
+            "live": live,
+            "max_streams_bidi": max_streams,
+            "truncate": "truncate" in faults,
+        },
     )
+
+    def fetch_ticket(label: bytes) -> SessionTicket | None:
+        # A ticket is good for one resumption: 0-RTT data cannot be replayed.
+        ticket = tickets.pop(label, None)
+        return None if "forget-sessions" in faults else ticket
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -148,10 +180,9 @@ async def run_server(args: argparse.Namespace) -> int:
             args.port,
             configuration=configuration,
             create_protocol=protocol_class,
-            # A ticket is good for one resumption: 0-RTT data cannot be replayed.
-            session_ticket_fetcher=lambda label: tickets.pop(label, None),
+            session_ticket_fetcher=fetch_ticket,
             session_ticket_handler=lambda ticket: tickets.__setitem__(ticket.ticket, ticket),
-            retry=args.retry,
+            retry=args.retry and "no-retry" not in faults,
         )
     except OSError as exc:
         files.close()

@@ -11,11 +11,14 @@ run and passed off as done.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 from panther import Check, ServiceManagerError, ServiceOutcome, UnsupportedFeatureError, register_plugin
 from panther_base_quic import BaseQUICServiceManager
+from panther_base_quic.case_support import CaseSupport, case_table
+from panther_base_quic.cases import CHACHA20_SUITE, MULTIPLEXING_STREAM_LIMIT, QuicTestCase
 from panther_base_quic.versions import supported_wire_version
 
 from panther_iut_ngtcp2.__about__ import __version__
@@ -57,6 +60,38 @@ FEATURES = {
 }
 
 
+def _session_files(case: QuicTestCase, arguments: Mapping[str, Any]) -> dict[str, str]:
+    """The files gtlsclient keeps its TLS session and the server's transport parameters
+    in between its two runs (the second run resumes, and sends 0-RTT, from them)."""
+    folder = PurePosixPath(str(arguments["output_dir"]))
+    return {
+        "session_file": str(folder / "ngtcp2-session.pem"),
+        "transport_params_file": str(folder / "ngtcp2-transport-params.pem"),
+    }
+
+
+# How gtlsserver and gtlsclient do each QUIC test case (panther_base_quic.cases).
+TEST_CASES = case_table(
+    multiplexing=CaseSupport("gtlsserver --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT}),
+    chacha20=CaseSupport(
+        "gtlsclient --ciphers with CHACHA20-POLY1305 only", client={"cipher_suites": [CHACHA20_SUITE]}
+    ),
+    retry=CaseSupport("gtlsserver --validate-addr", server={"retry": True}),
+    resumption=CaseSupport(
+        "gtlsclient runs twice with --session-file and --tp-file", client=_session_files, client_runs=2
+    ),
+    zerortt=CaseSupport(
+        "gtlsclient runs twice with --session-file and --tp-file, and sends 0-RTT from them; "
+        "gtlsserver accepts early data",
+        server={},
+        client=_session_files,
+        client_runs=2,
+    ),
+    keyupdate=CaseSupport("gtlsclient --key-update=1ms", client={"key_update": True}),
+    v2=CaseSupport.unsupported("libngtcp2 0.12 implements a draft of QUIC v2, not RFC 9369"),
+)
+
+
 def gnutls_priority(suites: list[str]) -> str:
     keywords = []
     for suite in suites:
@@ -82,6 +117,7 @@ def _duration(seconds: float) -> str:
 )
 class Ngtcp2ServiceManager(BaseQUICServiceManager):
     config_class: ClassVar[type[Ngtcp2Config]] = Ngtcp2Config
+    test_cases = TEST_CASES
 
     def _get_implementation_name(self) -> str:
         return "ngtcp2"
@@ -138,6 +174,8 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
             args.append(f"--htdocs={kwargs['www_dir']}")
         if kwargs.get("retry"):
             args.append("--validate-addr")
+        if kwargs.get("max_streams_bidi") is not None:
+            args.append(f"--max-streams-bidi={int(kwargs['max_streams_bidi'])}")
         return [*args, str(kwargs["host"]), str(kwargs["port"]), str(kwargs["key_file"]), str(kwargs["cert_file"])]
 
     def _get_client_specific_args(self, **kwargs: Any) -> list[str]:

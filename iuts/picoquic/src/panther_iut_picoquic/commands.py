@@ -21,6 +21,10 @@ from panther_iut_picoquic.options import FEATURES, SUPPORTED_ALPNS, SUPPORTED_VE
 
 NAME = "picoquic"
 DEFAULT_HANDSHAKE_TIMEOUT = 10.0
+# picoquicdemo -C's identifiers of TLS 1.3 suites (picoquic's cipher_suite_id).
+CIPHER_SUITE_IDS = {"CHACHA20_POLY1305_SHA256": "20"}
+# picoquicdemo -u: the client updates its keys after receiving this many packets.
+KEY_UPDATE_AFTER_PACKETS = 16
 # Scenario syntax: "[stream_id:[previous:]]path[:post_size][#range];..." (picohttp/democlient.c).
 _SCENARIO_SPECIALS = frozenset(";:#")
 
@@ -53,7 +57,20 @@ def common_args(kwargs: dict[str, Any]) -> list[str]:
     if kwargs.get("log_level") == "debug":
         # Without -L picoquic logs (qlog included) stop after a connection's first 100 packets.
         args.append("-L")
+    if kwargs.get("cipher_suites"):
+        args += ["-C", cipher_suite_id(list(kwargs["cipher_suites"]))]
     return args
+
+
+def cipher_suite_id(suites: list[str]) -> str:
+    """picoquicdemo's -C for ``suites``: it takes one suite, and only ChaCha20 is mapped (and verified)."""
+    names = [suite.upper().removeprefix("TLS_") for suite in suites]
+    if len(names) != 1 or names[0] not in CIPHER_SUITE_IDS:
+        known = ", ".join(CIPHER_SUITE_IDS)
+        raise UnsupportedFeatureError(
+            f"{NAME}: cipher_suites {suites} is not supported (picoquicdemo -C takes one of: {known})"
+        )
+    return CIPHER_SUITE_IDS[names[0]]
 
 
 def _check_alpn(kwargs: dict[str, Any]) -> str | None:
@@ -73,7 +90,7 @@ def server_args(kwargs: dict[str, Any]) -> list[str]:
             f"{NAME}: a server needs cert_file and key_file (the quic protocol makes them in a test; "
             "set both under implementation: otherwise)"
         )
-    for key in ("session_ticket_file", "sni"):
+    for key in ("session_ticket_file", "sni", "key_update"):
         if kwargs.get(key):
             raise ServiceManagerError(f"{NAME}: {key} is a client option; this service is a server")
     if kwargs.get("early_data") is False:
@@ -150,6 +167,8 @@ def client_args(kwargs: dict[str, Any]) -> list[str]:
     if early_data is False and kwargs.get("session_ticket_file"):
         raise _unsupported("early_data_off_when_resuming", "resuming with early_data: false")
     args += common_args(kwargs)
+    if kwargs.get("key_update"):
+        args += ["-u", str(KEY_UPDATE_AFTER_PACKETS)]
     # A client keeps tickets and tokens in files of the current folder unless told
     # otherwise; the service's own folder keeps runs from sharing them by accident.
     ticket_file = kwargs.get("session_ticket_file") or _output_file(kwargs, "picoquic-tickets.bin")

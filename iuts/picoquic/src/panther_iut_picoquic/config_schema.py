@@ -39,6 +39,10 @@ class PicoquicConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     early_data: bool | None = None
     # Server: answer new connections with a Retry packet first.
     retry: bool = False
+    # The one TLS 1.3 suite to offer or accept (picoquicdemo -C); empty: picoquic's default.
+    cipher_suites: list[str] = []
+    # Client: update the 1-RTT keys during the connection (-u).
+    key_update: bool = False
     # Docker image: the upstream commits to build (the verified ones by default).
     picoquic_ref: str = PICOQUIC_COMMIT
     picotls_ref: str = PICOTLS_COMMIT

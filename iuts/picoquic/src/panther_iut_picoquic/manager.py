@@ -20,7 +20,7 @@ from panther_iut_picoquic import commands
 from panther_iut_picoquic.__about__ import __version__
 from panther_iut_picoquic.config_schema import PicoquicConfig
 from panther_iut_picoquic.dockerfile import dockerfile
-from panther_iut_picoquic.options import FEATURES
+from panther_iut_picoquic.options import FEATURES, TEST_CASES
 from panther_iut_picoquic.qlog_evidence import write_evidence
 
 BINARY = "picoquicdemo"
@@ -46,6 +46,7 @@ class PicoquicServiceManager(BaseQUICServiceManager):
 
     config_class: ClassVar[type[PicoquicConfig]] = PicoquicConfig
     config: PicoquicConfig
+    test_cases = TEST_CASES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,12 +5,18 @@ argument with the picoquicdemo flag it turns into for a server and for a client
 (``None``: the key has no meaning in that role). ``FEATURES`` lists the QUIC
 features of the IUT development guide with whether this plugin can drive them and
 how; ``get_supported_features()`` is derived from it, and the README shows both.
+``TEST_CASES`` says how picoquicdemo does each QUIC test case (panther_base_quic.cases).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import PurePosixPath
 from types import MappingProxyType
+from typing import Any
 
+from panther_base_quic.case_support import CaseSupport, case_table
+from panther_base_quic.cases import CHACHA20_SUITE, QuicTestCase
 from panther_base_quic.option_table import Feature, Option
 
 OPTIONS: tuple[Option, ...] = (
@@ -27,6 +33,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("session_ticket_file", "implementation", None, "-T FILE", "default: a file in the service's folder"),
     Option("early_data", "implementation", None, "-T FILE", "true needs a ticket file; see the feature table"),
     Option("retry", "implementation", "-r", None),
+    Option("cipher_suites", "implementation", "-C ID", "-C ID", "one suite; only CHACHA20_POLY1305_SHA256 (-C 20)"),
+    Option("key_update", "implementation", None, "-u 16", "a key update after 16 packets received"),
     Option("picoquic_ref", "implementation", None, None, "Docker image: the picoquic commit to build"),
     Option("picotls_ref", "implementation", None, None, "Docker image: the picotls commit to build"),
     Option("binary_path", "implementation", None, None, "the picoquicdemo to run"),
@@ -39,6 +47,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("verify_peer", "protocol", None, "-t FILE", "false: no -t, picoquic then verifies nothing"),
     Option("qlog_dir", "protocol", "-q DIR", "-q DIR"),
     Option("keylog_file", "protocol", "-8", "-8", "and SSLKEYLOGFILE in the environment"),
+    Option("test_case", "protocol", None, None, "applied through the case table (TEST_CASES)"),
 )
 
 
@@ -72,3 +81,26 @@ FEATURES = MappingProxyType(
 SUPPORTED_VERSIONS = frozenset({0x00000001, 0x6B3343CF, 0xFF00001D})
 # ALPNs picoquicdemo's client and server both speak (picohttp's alpn_list).
 SUPPORTED_ALPNS = frozenset({"h3", "hq-interop", "h3-29", "hq-29"})
+
+
+def _ticket_file(case: QuicTestCase, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The ticket store both runs of the client share: the second resumes (and sends 0-RTT) from it."""
+    tickets = str(PurePosixPath(str(arguments["output_dir"])) / "picoquic-tickets.bin")
+    return {"session_ticket_file": tickets, "early_data": True if case.name == "zerortt" else None}
+
+
+TEST_CASES = case_table(
+    multiplexing=CaseSupport(
+        "no option: a picoquicdemo server allows 512 bidirectional streams at first and raises the limit", server={}
+    ),
+    chacha20=CaseSupport("client -C 20", client={"cipher_suites": [CHACHA20_SUITE]}),
+    retry=CaseSupport("server -r", server={"retry": True}),
+    resumption=CaseSupport("the client runs twice, sharing its ticket store (-T)", client=_ticket_file, client_runs=2),
+    zerortt=CaseSupport(
+        "the client runs twice, sharing its ticket store (-T), and sends 0-RTT from it; servers always accept",
+        server={},
+        client=_ticket_file,
+        client_runs=2,
+    ),
+    keyupdate=CaseSupport("client -u 16", client={"key_update": True}),
+)

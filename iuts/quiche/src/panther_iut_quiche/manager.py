@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from panther.plugins.manifest import register_plugin
 from panther.services.manager import ServiceManagerError
+from panther_base_quic.case_support import CaseSupport
 from panther_base_quic.option_table import Feature, capabilities, supported_features
 from panther_base_rust.cargo import CargoProject
 from panther_base_rust.quic import RustQUICServiceManager
@@ -29,7 +31,7 @@ from panther_iut_quiche import programs, upstream
 from panther_iut_quiche.__about__ import __version__
 from panther_iut_quiche.config_schema import QuicheConfig
 from panther_iut_quiche.dockerfile import dockerfile
-from panther_iut_quiche.options import FEATURES, UPSTREAM_FEATURES
+from panther_iut_quiche.options import FEATURES, TEST_CASES, UPSTREAM_FEATURES, UPSTREAM_TEST_CASES
 
 BINARY_DIR_VARIABLE = "PANTHER_QUICHE_DIR"
 HOW_TO_GET = (
@@ -148,6 +150,9 @@ class QuicheServiceManager(RustQUICServiceManager):
 
     def get_supported_features(self) -> dict[str, bool]:
         return supported_features(self.features())
+
+    def case_support(self) -> Mapping[str, CaseSupport]:
+        return TEST_CASES if self.own_programs else UPSTREAM_TEST_CASES
 
     def generate_dockerfile_content(self) -> str:
         if self.own_programs:

@@ -7,12 +7,19 @@ and in its note what quiche's apps get instead (``programs: upstream``).
 ``FEATURES`` lists the QUIC features of the IUT development guide with whether the
 own programs can drive them and how; ``UPSTREAM_FEATURES`` is the same for quiche's
 apps. ``get_supported_features()`` is derived from them, and the README shows them.
+``TEST_CASES`` and ``UPSTREAM_TEST_CASES`` say how each kind of programs does the
+QUIC test cases (panther_base_quic.cases).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import PurePosixPath
 from types import MappingProxyType
+from typing import Any
 
+from panther_base_quic.case_support import CaseSupport, case_table
+from panther_base_quic.cases import MULTIPLEXING_STREAM_LIMIT, QuicTestCase
 from panther_base_quic.option_table import Feature, Option
 
 OPTIONS: tuple[Option, ...] = (
@@ -61,6 +68,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("verify_peer", "protocol", None, "--no-verify when false"),
     Option("qlog_dir", "protocol", "--qlog-dir DIR", "--qlog-dir DIR", "upstream: QLOGDIR"),
     Option("keylog_file", "protocol", "--keylog-file FILE", "--keylog-file FILE", "and SSLKEYLOGFILE (upstream)"),
+    Option("test_case", "protocol", None, None, "applied through the case tables (TEST_CASES, UPSTREAM_TEST_CASES)"),
 )
 
 _QUIC_V1_ONLY = "quiche 0.29 speaks QUIC v1 only (version_is_supported)"
@@ -109,3 +117,47 @@ SUPPORTED_VERSIONS = frozenset({0x00000001})
 ALPNS = ("hq-interop", "h3")
 # ALPN -> HTTP version (quiche apps' --http-version values).
 HTTP_VERSIONS = MappingProxyType({"hq-interop": "HTTP/0.9", "http/0.9": "HTTP/0.9", "h3": "HTTP/3"})
+
+
+_NO_KEY_UPDATE = "quiche 0.29 has no API to start a key update (a quiche server answers the client's)"
+_NO_CHACHA20_ALONE = (
+    "BoringSSL has no setting for TLS 1.3 cipher suites, so the client cannot offer ChaCha20 alone "
+    "(a quiche server agrees to a client that does)"
+)
+_LIMIT_STREAMS = CaseSupport("server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT})
+
+# PANTHER's own programs: a client resumes in the same run (--resumption).
+TEST_CASES = case_table(
+    multiplexing=_LIMIT_STREAMS,
+    chacha20=CaseSupport.unsupported(_NO_CHACHA20_ALONE, roles=("client",)),
+    retry=CaseSupport("server --retry", server={"retry": True}),
+    resumption=CaseSupport("client --resumption (two connections in one run)", client={"resumption": True}),
+    zerortt=CaseSupport(
+        "client --resumption --early-data; server --early-data",
+        server={"early_data": True},
+        client={"resumption": True, "early_data": True},
+    ),
+    keyupdate=CaseSupport.unsupported(_NO_KEY_UPDATE, roles=("client",)),
+)
+
+
+def _session_file(case: QuicTestCase, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The TLS session both runs of quiche-client share: the second resumes (and sends 0-RTT) from it."""
+    session = str(PurePosixPath(str(arguments["output_dir"])) / "quiche-session.bin")
+    return {"session_file": session, "early_data": case.name == "zerortt"}
+
+
+# quiche's apps (programs: upstream): quiche-client connects once per run.
+UPSTREAM_TEST_CASES = case_table(
+    multiplexing=_LIMIT_STREAMS,
+    chacha20=CaseSupport.unsupported(_NO_CHACHA20_ALONE, roles=("client",)),
+    retry=CaseSupport("quiche-server without --no-retry", server={"retry": True}),
+    resumption=CaseSupport("quiche-client runs twice, sharing --session-file", client=_session_file, client_runs=2),
+    zerortt=CaseSupport(
+        "quiche-client runs twice, sharing --session-file, with --early-data; quiche-server --early-data",
+        server={"early_data": True},
+        client=_session_file,
+        client_runs=2,
+    ),
+    keyupdate=CaseSupport.unsupported(_NO_KEY_UPDATE, roles=("client",)),
+)

@@ -10,6 +10,10 @@ use crate::cli::{Args, Exit};
 /// Largest UDP payload sent: fits every path PANTHER builds (loopback, Docker
 /// bridges, the path relay) without relying on path MTU discovery.
 pub const MAX_SEND_PAYLOAD: usize = 1350;
+/// The largest UDP payload this endpoint receives, as its max_udp_payload_size transport
+/// parameter says: RFC 9000 (section 18.2) caps UDP payloads at 65527 bytes, and peers such
+/// as picoquic close the connection (TRANSPORT_PARAMETER_ERROR) on a larger value.
+const MAX_RECV_PAYLOAD: usize = 65527;
 pub const HQ_INTEROP: &[u8] = b"hq-interop";
 pub const H3: &[u8] = b"h3";
 /// Connection close code of a clean end: H3_NO_ERROR over HTTP/3, 0 otherwise.
@@ -117,7 +121,7 @@ impl Transport {
             })?;
         }
         config.set_max_idle_timeout(self.idle_timeout_ms);
-        config.set_max_recv_udp_payload_size(crate::net::MAX_DATAGRAM);
+        config.set_max_recv_udp_payload_size(MAX_RECV_PAYLOAD);
         config.set_max_send_udp_payload_size(MAX_SEND_PAYLOAD);
         config.set_initial_max_data(16 << 20);
         config.set_initial_max_stream_data_bidi_local(8 << 20);

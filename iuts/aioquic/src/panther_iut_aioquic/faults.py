@@ -1,0 +1,42 @@
+"""Fault switches: ways to make the aioquic endpoints misbehave on purpose.
+
+They exist to test testers. A tester's check is only worth something if it fails
+when the behaviour it checks is missing; with these switches a test can run a real
+endpoint that leaves the behaviour out *and still reports success* (exit code 0),
+so that only evidence observed from outside (the files, the capture, the qlog) can
+catch it. Never use them to test an implementation.
+
+``--fault NAME`` (repeatable) on either program; the plugin's ``faults`` key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Fault = Literal[
+    # client: ignore --key-update (and do not check that the keys were updated)
+    "no-key-update",
+    # client: make the second connection without the first one's session ticket
+    "no-resume",
+    # client: resume, but send the second connection's requests after the handshake
+    "no-early-data",
+    # client: fetch each file over a connection of its own
+    "connection-per-file",
+    # server: ignore --retry
+    "no-retry",
+    # server: serve (and announce) only the first half of each file
+    "truncate",
+    # server: ignore --max-streams-bidi and allow a million streams
+    "unlimited-streams",
+    # server: never resume a session, so 0-RTT data is never accepted
+    "forget-sessions",
+    # both: ignore --cipher-suites and offer aioquic's default suites
+    "ignore-cipher-suites",
+]
+
+CLIENT_FAULTS = ("no-key-update", "no-resume", "no-early-data", "connection-per-file", "ignore-cipher-suites")
+SERVER_FAULTS = ("no-retry", "truncate", "unlimited-streams", "forget-sessions", "ignore-cipher-suites")
+FAULTS = tuple(dict.fromkeys(CLIENT_FAULTS + SERVER_FAULTS))
+
+#: The stream limit of the ``unlimited-streams`` fault: more than any test requests.
+UNLIMITED_STREAMS = 1 << 20

@@ -1,0 +1,58 @@
+"""Which checks judge which case.
+
+Every case checks its handshakes (one connection for all files, two for the
+resumption cases) and the QUIC version on the wire; the others add what the case
+is about. The files themselves are checked byte for byte by the ``quic`` protocol
+plugin in every test, so they are not checked twice here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from panther_base_quic.capture_slice import ShortHeaders
+
+from panther_tester_quic_interop import checks
+from panther_tester_quic_interop.checks import WireCheck
+
+HANDSHAKES = WireCheck("wire: handshakes", checks.handshakes)
+VERSION = WireCheck("wire: QUIC version", checks.quic_version)
+NO_RETRY = WireCheck("wire: no Retry", checks.no_retry)
+RETRY_SENT = WireCheck("wire: Retry sent", checks.retry_sent)
+RETRY_TOKEN = WireCheck("wire: Retry token carried", checks.retry_token_used)
+CIPHER_SUITE = WireCheck("wire: cipher suite", checks.cipher_suite)
+ALPN = WireCheck("wire: ALPN", checks.alpn_h3)
+RESUMED = WireCheck("wire: session resumed", checks.session_resumed)
+ZERO_RTT_REQUESTS = WireCheck("wire: 0-RTT requests", checks.zero_rtt_requests)
+ZERO_RTT_ACCEPTED = WireCheck("wire: 0-RTT accepted", checks.zero_rtt_accepted)
+CLIENT_KEY_PHASE = WireCheck("wire: client key phase 1", checks.client_key_phase)
+SERVER_KEY_PHASE = WireCheck("wire: server key phase 1", checks.server_key_phase)
+STREAM_LIMIT = WireCheck("wire: stream limit", checks.stream_limit)
+IPV6 = WireCheck("wire: IPv6 only", checks.ipv6_only)
+
+CASE_CHECKS: Mapping[str, tuple[WireCheck, ...]] = MappingProxyType(
+    {
+        "handshake": (HANDSHAKES, VERSION, NO_RETRY),
+        "transfer": (HANDSHAKES, VERSION),
+        "multiplexing": (HANDSHAKES, VERSION, STREAM_LIMIT),
+        "http3": (HANDSHAKES, VERSION, ALPN),
+        "chacha20": (HANDSHAKES, VERSION, CIPHER_SUITE),
+        "retry": (HANDSHAKES, VERSION, RETRY_SENT, RETRY_TOKEN),
+        "resumption": (HANDSHAKES, VERSION, RESUMED),
+        "zerortt": (HANDSHAKES, VERSION, ZERO_RTT_REQUESTS, ZERO_RTT_ACCEPTED),
+        "keyupdate": (HANDSHAKES, VERSION, CLIENT_KEY_PHASE, SERVER_KEY_PHASE),
+        "v2": (HANDSHAKES, VERSION),
+        "ipv6": (HANDSHAKES, VERSION, IPV6),
+        "goodput": (HANDSHAKES, VERSION),
+    }
+)
+"""Case name -> the checks that judge it, in the order reports list them."""
+
+#: The check a measurement case adds: its figure, or why it could not be measured.
+MEASUREMENT_CHECK = "wire: goodput"
+
+#: Which datagrams holding only 1-RTT packets a case's checks read (tshark's cost grows
+#: with each datagram it dissects): the key phases need all of them; every other check
+#: reads long-header packets only (goodput times the rest without dissecting them).
+SHORT_HEADERS: Mapping[str, ShortHeaders] = MappingProxyType({"keyupdate": "all"})
