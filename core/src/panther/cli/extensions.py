@@ -33,7 +33,7 @@ class CliExtension:
 
 def installed_extensions() -> dict[str, CliExtension]:
     """The ``panther.cli`` entry points of every installed distribution (nothing imported)."""
-    from importlib import metadata
+    import importlib_metadata as metadata  # the discovery library of the registry: one behaviour on every Python
 
     found: dict[str, CliExtension] = {}
     for entry_point in metadata.entry_points(group=GROUP):
@@ -77,7 +77,7 @@ def add_extensions(app: typer.Typer, args: list[str], core_commands: Collection[
 
 
 def _load(extension: CliExtension) -> typer.Typer:
-    from importlib import metadata
+    import importlib_metadata as metadata  # the discovery library of the registry: one behaviour on every Python
 
     try:
         loaded = metadata.EntryPoint(extension.name, extension.value, GROUP).load()
