@@ -5,7 +5,9 @@ Initial keys from the connection ID, the other keys from a key log in NSS format
 key updates, QUIC v1 and v2. It starts slowly (it registers every dissector), so
 a capture is read by one tshark run that prints only the fields listed in
 :data:`FIELDS`, one line per datagram; this module turns the lines into
-:class:`Datagram` objects that checks can ask questions of.
+:class:`Datagram` objects that checks can ask questions of. A :class:`WarmTshark`
+pays that start while the endpoints still run: it is started before the capture is
+complete and reads it from its standard input once it is.
 
 Several QUIC packets can share a datagram (coalescing). tshark prints each field's
 occurrences in packet order, so per-packet fields are aligned again here: every
@@ -20,6 +22,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -186,6 +189,56 @@ def tshark_argv(pcap: Path, keylog: Path | None, tshark: str = "tshark", quic_po
     return argv
 
 
+class WarmTshark:
+    """A tshark started before the capture it reads is complete.
+
+    tshark spends a third of a second starting (it registers every dissector) and then
+    reads a cut capture in tens of milliseconds. Started while the endpoints still
+    run, it waits on its standard input; :func:`read_capture` then hands it the
+    capture. The key log is opened when tshark first needs a key, so it may be
+    written after tshark started. Its command is the one :func:`tshark_argv` gives
+    for ``-`` as the file: a read that would ask for another command (other ports,
+    no key log after all) runs its own tshark, and this one ends unused.
+    """
+
+    def __init__(self, keylog: Path, *, tshark: str = "tshark", quic_ports: Iterable[int] = ()) -> None:
+        self.keylog = keylog
+        self.quic_ports = sorted(set(quic_ports))
+        self.program = shutil.which(tshark)
+        self._process: subprocess.Popen[bytes] | None = None
+        if self.program is not None:
+            self._process = subprocess.Popen(
+                tshark_argv(Path("-"), keylog, self.program, self.quic_ports),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            # A test that ends before its capture is read must not leave tshark waiting.
+            weakref.finalize(self, _end, self._process)
+
+    def take(self, keylog: Path | None, program: str, quic_ports: Iterable[int]) -> subprocess.Popen[bytes] | None:
+        """The waiting tshark when it runs the command this read needs (once); else None."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if keylog != self.keylog or program != self.program or sorted(set(quic_ports)) != self.quic_ports:
+            _end(process)
+            return None
+        return process
+
+    def close(self) -> None:
+        """End the tshark if no read took it."""
+        process, self._process = self._process, None
+        if process is not None:
+            _end(process)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.communicate()
+
+
 def read_capture(
     pcap: Path,
     keylog: Path | None = None,
@@ -193,13 +246,31 @@ def read_capture(
     tshark: str = "tshark",
     quic_ports: Iterable[int] = (),
     short_headers: ShortHeaders = "all",
+    warm: WarmTshark | None = None,
 ) -> Capture:
     """The QUIC datagrams of ``pcap``, decrypted with ``keylog`` when given.
 
     ``short_headers`` says which datagrams holding only 1-RTT packets are read: all,
     none, or the last N (every datagram with a long-header packet is always read);
     see :mod:`panther_base_quic.capture_slice`. Datagram numbers are those of ``pcap``.
+    ``warm`` is a tshark started for this read (see :class:`WarmTshark`); it is used
+    or ended here.
     """
+    try:
+        return _read_capture(pcap, keylog, tshark, quic_ports, short_headers, warm)
+    finally:
+        if warm is not None:
+            warm.close()
+
+
+def _read_capture(
+    pcap: Path,
+    keylog: Path | None,
+    tshark: str,
+    quic_ports: Iterable[int],
+    short_headers: ShortHeaders,
+    warm: WarmTshark | None,
+) -> Capture:
     program = shutil.which(tshark)
     if program is None:
         raise CaptureError(f"{tshark} was not found: install Wireshark's tshark (Debian package 'tshark')")
@@ -209,13 +280,19 @@ def read_capture(
     with tempfile.TemporaryDirectory(prefix="panther-capture-") as scratch:
         sliced = slice_capture(pcap, Path(scratch) / "slice.pcap", short_headers) if short_headers != "all" else None
         target = Path(scratch) / "slice.pcap" if sliced is not None else pcap
-        done = subprocess.run(
-            tshark_argv(target, keys, program, quic_ports), capture_output=True, text=True, check=False
-        )
-    if done.returncode != 0:
-        problem = " ".join(line for line in done.stderr.splitlines() if "Running as user" not in line)
-        raise CaptureError(f"tshark could not read {pcap} (exit {done.returncode}): {problem.strip()}")
-    datagrams = list(parse_fields(done.stdout))
+        process = warm.take(keys, program, quic_ports) if warm is not None else None
+        if process is None:
+            done = subprocess.run(
+                tshark_argv(target, keys, program, quic_ports), capture_output=True, text=True, check=False
+            )
+            returncode, output, errors = done.returncode, done.stdout, done.stderr
+        else:
+            out, err = process.communicate(target.read_bytes())
+            returncode, output, errors = process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+    if returncode != 0:
+        problem = " ".join(line for line in errors.splitlines() if "Running as user" not in line)
+        raise CaptureError(f"tshark could not read {pcap} (exit {returncode}): {problem.strip()}")
+    datagrams = list(parse_fields(output))
     capture = Capture(path=pcap, keylog=keylog, datagrams=datagrams, server=_server_of(datagrams))
     if sliced is None:
         capture.ip_versions = Counter(datagram.ip_version for datagram in datagrams)

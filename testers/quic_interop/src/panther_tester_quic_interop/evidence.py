@@ -6,8 +6,9 @@ received and sent) and ``client.pcap`` (the client's side). Both endpoints write
 their TLS secrets to ``keys.log`` in their own folders; the two are joined into the
 test's ``keys.log`` so that tshark can decrypt whatever either endpoint could.
 
-Each capture is read once (one tshark run) and only when a check needs it. On a
-perfect path the server's leg holds every datagram both endpoints exchanged; when
+Each capture is read once (one tshark run) and only when a check needs it; the
+tshark runs are started while the endpoints still run (:func:`warm_tsharks`), so
+that their start-up is not added to the test's time. On a perfect path the server's leg holds every datagram both endpoints exchanged; when
 the path impairs traffic, what an endpoint *sent* is read from its own leg.
 """
 
@@ -18,7 +19,14 @@ from functools import cached_property
 from pathlib import Path
 
 from panther.protocols import TestContext
-from panther_base_quic.capture import Capture, CaptureError, Datagram, combined_keylog, read_capture
+from panther_base_quic.capture import (
+    Capture,
+    CaptureError,
+    Datagram,
+    WarmTshark,
+    combined_keylog,
+    read_capture,
+)
 from panther_base_quic.capture_slice import ShortHeaders
 
 PATH_FOLDER = "path"
@@ -42,6 +50,23 @@ def path_ports(test: TestContext) -> list[int]:
     return [port for route in routes for port in (route.relay[1], route.target[1])]
 
 
+def legs(both_legs: bool) -> list[str]:
+    """The captures a test's checks read."""
+    return ["server", "client"] if both_legs else ["server"]
+
+
+def warm_tsharks(test: TestContext, *, both_legs: bool) -> dict[str, WarmTshark]:
+    """A tshark per leg the checks will read, started before the test's services.
+
+    Only for a path the network environment records: without one there is nothing
+    to read. The key log they are given is the one :meth:`Wire.of` writes.
+    """
+    if getattr(test, "network_path", None) is None:
+        return {}
+    keylog, ports = test.output_dir / KEYLOG, path_ports(test)
+    return {leg: WarmTshark(keylog, quic_ports=ports) for leg in legs(both_legs)}
+
+
 @dataclass
 class Wire:
     """The test's captures, read on first use."""
@@ -53,10 +78,19 @@ class Wire:
     ports: list[int] = field(default_factory=list)
     # Which datagrams holding only 1-RTT packets the checks read (see capture_slice).
     short_headers: ShortHeaders = "all"
+    # tshark runs started ahead for the legs (see warm_tsharks); each is used or ended once.
+    warm: dict[str, WarmTshark] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, test: TestContext, *, both_legs: bool = False, short_headers: ShortHeaders = "all") -> Wire:
+    def of(
+        cls,
+        test: TestContext,
+        *,
+        both_legs: bool = False,
+        short_headers: ShortHeaders = "all",
+        warm: dict[str, WarmTshark] | None = None,
+    ) -> Wire:
         keylogs = [Path(service.host_output_dir) / KEYLOG for service in test.services.values()]
         keylog = combined_keylog(keylogs, test.output_dir / KEYLOG)
         return cls(
@@ -65,6 +99,7 @@ class Wire:
             both_legs=both_legs,
             ports=path_ports(test),
             short_headers=short_headers,
+            warm=dict(warm or {}),
         )
 
     def _leg(self, name: str) -> Capture:
@@ -72,7 +107,13 @@ class Wire:
         if name in self._errors:
             raise MissingEvidence(self._errors[name])
         try:
-            return read_capture(pcap, self.keylog, quic_ports=self.ports, short_headers=self.short_headers)
+            return read_capture(
+                pcap,
+                self.keylog,
+                quic_ports=self.ports,
+                short_headers=self.short_headers,
+                warm=self.warm.pop(name, None),
+            )
         except CaptureError as error:
             reason = str(error)
             if not pcap.exists():
@@ -103,8 +144,7 @@ class Wire:
     @property
     def files(self) -> list[str]:
         """The evidence files a check names: the capture(s) read and the key log."""
-        legs = ["server", "client"] if self.both_legs else ["server"]
-        return [str(self.folder / f"{leg}.pcap") for leg in legs] + ([str(self.keylog)] if self.keylog else [])
+        return [str(self.folder / f"{leg}.pcap") for leg in legs(self.both_legs)] + ([str(self.keylog)] if self.keylog else [])
 
     def source(self) -> str:
         keys = "decrypted with both endpoints' key logs" if self.keylog else "not decrypted: no key log"

@@ -24,7 +24,9 @@ from panther.suites import SuiteCell, TestSuite
 from panther_base_quic.cases import QUIC_TEST_CASES, QuicTestCase, quic_test_case
 
 from panther_tester_quic_interop.__about__ import __version__
-from panther_tester_quic_interop.evidence import MissingEvidence, Wire
+from panther_base_quic.capture import WarmTshark
+
+from panther_tester_quic_interop.evidence import MissingEvidence, Wire, warm_tsharks
 from panther_tester_quic_interop.goodput import MEASUREMENT, measured
 from panther_tester_quic_interop.judging import CASE_CHECKS, MEASUREMENT_CHECK, SHORT_HEADERS
 from panther_tester_quic_interop.pairing import FeatureBook
@@ -70,6 +72,8 @@ class QuicInteropSuite(TestSuite):
     def __init__(self) -> None:
         # The implementations' features, from the run's registry (set after __init__).
         self._features = FeatureBook(self.load_plugin)
+        # The tshark runs that will read this test's captures, started in prepare_test.
+        self._warm: dict[str, WarmTshark] = {}
 
     def cases(self) -> dict[str, str]:
         return {name: case.description for name, case in QUIC_TEST_CASES.items()}
@@ -110,18 +114,26 @@ class QuicInteropSuite(TestSuite):
             "checks": [check.name for check in CASE_CHECKS[case]],
         }
         (test.output_dir / CASE_FILE).write_text(json.dumps(described, indent=2) + "\n")
+        self._warm = warm_tsharks(test, both_legs=bool(test_case.path))
 
     def evaluate_test(self, case: str, test: TestContext, outcomes: Mapping[str, ServiceOutcome]) -> list[Check]:
-        if any(_did_not_take_part(outcome) for outcome in outcomes.values()):
-            # A service that could not run, or said it cannot do the case, has its own
-            # check saying so; judging the wire would only repeat it as failures.
-            return []
-        test_case = quic_test_case(case)
-        wire = Wire.of(test, both_legs=bool(test_case.path), short_headers=SHORT_HEADERS.get(case, "none"))
-        checks = [check.run(wire, test_case) for check in CASE_CHECKS[case]]
-        if test_case.measurement == "goodput":
-            checks.append(self._goodput(wire, test_case, test))
-        return checks
+        warm, self._warm = self._warm, {}
+        try:
+            if any(_did_not_take_part(outcome) for outcome in outcomes.values()):
+                # A service that could not run, or said it cannot do the case, has its own
+                # check saying so; judging the wire would only repeat it as failures.
+                return []
+            test_case = quic_test_case(case)
+            wire = Wire.of(
+                test, both_legs=bool(test_case.path), short_headers=SHORT_HEADERS.get(case, "none"), warm=warm
+            )
+            checks = [check.run(wire, test_case) for check in CASE_CHECKS[case]]
+            if test_case.measurement == "goodput":
+                checks.append(self._goodput(wire, test_case, test))
+            return checks
+        finally:
+            for tshark in warm.values():  # the legs no check read
+                tshark.close()
 
     @staticmethod
     def _goodput(wire: Wire, case: QuicTestCase, test: TestContext) -> Check:
