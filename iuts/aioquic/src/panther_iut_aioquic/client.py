@@ -33,30 +33,12 @@ from panther_iut_aioquic.endpoint import (
     EXIT_UNSUPPORTED,
     TransferFailed,
     Unsupported,
-    add_common_options,
     build_configuration,
     fail,
     version_label,
 )
 from panther_iut_aioquic.http import HttpEndpointProtocol
 from panther_iut_aioquic.qlog import EndpointQlog, negotiated_version, trace_of
-
-
-def add_client_options(parser: argparse.ArgumentParser) -> None:
-    add_common_options(parser)
-    parser.add_argument(
-        "--url", dest="urls", action="append", required=True, help="an https:// URL to fetch (repeat for several)"
-    )
-    parser.add_argument("--download-dir", required=True, help="folder the files are saved into")
-    parser.add_argument("--ca-file", default=None, help="PEM certificates to verify the server against")
-    parser.add_argument(
-        "--verify-peer", action=argparse.BooleanOptionalAction, default=True, help="verify the server's certificate"
-    )
-    parser.add_argument("--server-name", default=None, help="name to verify and send as SNI (default: --host)")
-    parser.add_argument("--handshake-timeout", type=float, default=10.0, help="seconds to wait for the handshake")
-    parser.add_argument("--resume", action="store_true", help="reconnect once, resuming the TLS session")
-    parser.add_argument("--zero-rtt", action="store_true", help="send the resumed connection's requests as 0-RTT")
-    parser.add_argument("--key-update", action="store_true", help="update the 1-RTT keys after the handshake")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.packet import QuicProtocolVersion
 from aioquic.tls import CipherSuite
 
-from panther_iut_aioquic.faults import FAULTS
+from panther_iut_aioquic.options import VERSION_NAMES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -29,14 +29,6 @@ ALPN_HQ = "hq-interop"
 ALPN_H3 = "h3"
 SUPPORTED_ALPNS = (ALPN_HQ, ALPN_H3)
 
-# QUIC versions by every name the harness and users give them.
-VERSION_NAMES: dict[str, int] = {
-    "v1": 0x00000001,
-    "rfc9000": 0x00000001,
-    "draft29": 0xFF00001D,
-    "v2": 0x6B3343CF,
-    "rfc9369": 0x6B3343CF,
-}
 SUPPORTED_VERSIONS = tuple(int(v) for v in QuicProtocolVersion if v != QuicProtocolVersion.NEGOTIATION)
 
 CIPHER_SUITES: dict[str, CipherSuite] = {
@@ -61,49 +53,9 @@ def fail(code: int, message: str) -> NoReturn:
     raise SystemExit(code)
 
 
-def parse_version(text: str) -> int:
-    """A QUIC version given by name (``v1``, ``draft29``...) or as hex (``0x00000001``)."""
-    if text.lower() in VERSION_NAMES:
-        return VERSION_NAMES[text.lower()]
-    try:
-        return int(text, 16) if text.lower().startswith("0x") else int(text)
-    except ValueError:
-        names = ", ".join(VERSION_NAMES)
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a QUIC version (a name: {names}; or hex: 0x00000001)"
-        ) from None
-
-
 def version_label(wire: int) -> str:
     names = [name for name, value in VERSION_NAMES.items() if value == wire]
     return f"{names[0]} (0x{wire:08x})" if names else f"0x{wire:08x}"
-
-
-def _csv(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="server: address to listen on; client: server address")
-    parser.add_argument("--port", type=int, default=4443, help="server: port to listen on; client: server port")
-    parser.add_argument("--alpn", type=_csv, default=None, help="ALPN protocols, comma-separated (hq-interop, h3)")
-    parser.add_argument("--quic-version", type=parse_version, default=None, help="QUIC version: v1, v2 or hex")
-    parser.add_argument("--cipher-suites", type=_csv, default=None, help="TLS 1.3 cipher suites, comma-separated")
-    parser.add_argument("--keylog-file", default=None, help="append TLS secrets here (NSS key log format)")
-    parser.add_argument("--qlog-dir", default=None, help="write one qlog file per connection into this folder")
-    parser.add_argument("--congestion-control", choices=("reno", "cubic"), default="reno")
-    parser.add_argument("--idle-timeout", type=float, default=30.0, help="seconds without traffic before giving up")
-    parser.add_argument("--max-data", type=int, default=16 * 1024 * 1024, help="connection flow-control window")
-    parser.add_argument("--max-stream-data", type=int, default=8 * 1024 * 1024, help="stream flow-control window")
-    parser.add_argument("--quiet", action="store_true", help="print only errors and the final summary")
-    parser.add_argument(
-        "--fault",
-        dest="faults",
-        action="append",
-        choices=FAULTS,
-        default=[],
-        help="misbehave on purpose, to test a tester (see panther_iut_aioquic.faults); repeatable",
-    )
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The aioquic file server: serves one folder over HTTP/0.9 (``hq-interop``) and
 HTTP/3 (``h3``) on one UDP address and port, until SIGTERM or SIGINT.
 
-Session tickets are kept in memory, so a client that reconnects to the same server
+Its socket is bound before aioquic is imported, and version negotiation answered
+meanwhile (:mod:`panther_iut_aioquic.doorman`), so that it is seen listening as soon
+as it started. Session tickets are kept in memory, so a client that reconnects to the same server
 process can resume its session and send 0-RTT requests. On shutdown, open
 connections are closed and given time to drain, so every qlog trace is written.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from aioquic.asyncio import serve
+from aioquic.asyncio.server import QuicServer
 from aioquic.h0.connection import H0Connection
 from aioquic.h3.connection import ErrorCode as H3ErrorCode
 from aioquic.h3.events import H3Event, HeadersReceived
@@ -25,13 +28,13 @@ from aioquic.tls import SessionTicket
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from panther_iut_aioquic.doorman import Doorman
 from panther_iut_aioquic.endpoint import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNSUPPORTED,
     EXIT_USAGE,
     Unsupported,
-    add_common_options,
     build_configuration,
     fail,
 )
@@ -42,20 +45,6 @@ from panther_iut_aioquic.qlog import EndpointQlog, closed_by_peer, trace_of
 # How long closing connections may take to drain at shutdown (their qlog is
 # written when they end); a peer that never answers cannot hold the server.
 SHUTDOWN_GRACE_SECONDS = 2.0
-
-
-def add_server_options(parser: argparse.ArgumentParser) -> None:
-    add_common_options(parser)
-    parser.add_argument("--certificate", required=True, help="PEM certificate (chain) to present")
-    parser.add_argument("--private-key", required=True, help="PEM private key of the certificate")
-    parser.add_argument("--www", required=True, help="folder whose files are served")
-    parser.add_argument("--retry", action="store_true", help="validate client addresses with a Retry packet")
-    parser.add_argument(
-        "--max-streams-bidi",
-        type=int,
-        default=None,
-        help="bidirectional streams a client may open at first (aioquic's default: 128); raised as they close",
-    )
 
 
 class FileServerProtocol(HttpEndpointProtocol):
@@ -140,7 +129,18 @@ def check_key_pair(certificate: str, private_key: str) -> None:
         fail(EXIT_FAILED, f"private key {private_key!r} does not match certificate {certificate!r}")
 
 
-async def run_server(args: argparse.Namespace) -> int:
+async def listen(host: str, port: int, doorman: Doorman | None, **settings: Any) -> QuicServer:
+    """aioquic's ``serve``, on the doorman's socket when there is one (after what it kept)."""
+    if doorman is None:
+        return await serve(host, port, **settings)
+    sock, kept = doorman.hand_over()
+    _, server = await asyncio.get_running_loop().create_datagram_endpoint(lambda: QuicServer(**settings), sock=sock)
+    for data, address in kept:
+        server.datagram_received(data, address)
+    return server
+
+
+async def run_server(args: argparse.Namespace, doorman: Doorman | None = None) -> int:
     www = Path(args.www).resolve()
     if not www.is_dir():
         fail(EXIT_USAGE, f"--www {args.www!r} is not a folder")
@@ -175,9 +175,10 @@ async def run_server(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        server = await serve(
+        server = await listen(
             args.host,
             args.port,
+            doorman,
             configuration=configuration,
             create_protocol=protocol_class,
             session_ticket_fetcher=fetch_ticket,
@@ -210,8 +211,8 @@ async def run_server(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, doorman: Doorman | None = None) -> int:
     try:
-        return asyncio.run(run_server(args))
+        return asyncio.run(run_server(args, doorman))
     except Unsupported as exc:
         fail(EXIT_UNSUPPORTED, str(exc))
