@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from panther.testing import require_peer
+from panther_base_quic import capture as capture_module
 from panther_base_quic.capture import (
     FIELDS,
     CaptureError,
+    WarmTshark,
     combined_keylog,
     parse_fields,
     read_capture,
@@ -191,3 +193,49 @@ def test_datagram_numbers_and_ip_versions_survive_the_cut(tmp_path: Path) -> Non
     capture = read_capture(pcap, short_headers="none", quic_ports=[4433])
     assert [d.number for d in capture.datagrams] == [4]
     assert capture.ip_versions == {4: 4} and len(capture.timeline) == 4
+
+
+def _probe_exchange(path: Path) -> Path:
+    dcid, scid = os.urandom(8), os.urandom(8)
+    negotiation = bytes([0x80]) + b"\0\0\0\0" + bytes([8]) + scid + bytes([8]) + dcid + struct.pack("!I", 1)
+    client, server = ("10.0.0.1", 50000), ("10.0.0.2", 4433)
+    return _pcap(path, [(client, server, build_probe_packet(dcid, scid, 0x1A2A3A4A)), (server, client, negotiation)])
+
+
+def test_a_warm_tshark_reads_what_a_tshark_started_for_the_file_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_peer("tshark", shutil.which("tshark") is not None, "install Debian's tshark")
+    pcap, keylog = _probe_exchange(tmp_path / "server.pcap"), tmp_path / "keys.log"
+    warm = WarmTshark(keylog, quic_ports=[4433])
+    # Written after tshark started, as the key log of a test is.
+    keylog.write_text("CLIENT_RANDOM 00 00\n")
+    cold = read_capture(pcap, keylog, quic_ports=[4433])
+
+    def no_cold_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tshark was started for the file instead of the warm one being used")
+
+    monkeypatch.setattr(capture_module.subprocess, "run", no_cold_run)
+    assert read_capture(pcap, keylog, quic_ports=[4433], warm=warm).datagrams == cold.datagrams
+    assert warm.process is None
+
+
+def test_a_warm_tshark_started_for_another_command_is_ended_unused(tmp_path: Path) -> None:
+    require_peer("tshark", shutil.which("tshark") is not None, "install Debian's tshark")
+    pcap, keylog = _probe_exchange(tmp_path / "server.pcap"), tmp_path / "keys.log"
+    keylog.write_text("CLIENT_RANDOM 00 00\n")
+    for warm, ports, keys in (
+        (WarmTshark(keylog, quic_ports=[4433]), [4434], keylog),
+        (WarmTshark(keylog, quic_ports=[4433]), [4433], None),
+        (WarmTshark(tmp_path / "other.log", quic_ports=[4433]), [4433], keylog),
+    ):
+        process = warm.process
+        assert process is not None
+        capture = read_capture(pcap, keys, quic_ports=ports, warm=warm)
+        assert len(capture.datagrams) == 2 and warm.process is None and process.poll() is not None
+    unused = WarmTshark(keylog)
+    process = unused.process
+    assert process is not None
+    with pytest.raises(CaptureError, match="no capture at"):
+        read_capture(tmp_path / "missing.pcap", keylog, warm=unused)
+    assert unused.process is None and process.poll() is not None

@@ -205,20 +205,21 @@ class WarmTshark:
         self.keylog = keylog
         self.quic_ports = sorted(set(quic_ports))
         self.program = shutil.which(tshark)
-        self._process: subprocess.Popen[bytes] | None = None
+        # The waiting tshark; None once a read took it, or it was ended.
+        self.process: subprocess.Popen[bytes] | None = None
         if self.program is not None:
-            self._process = subprocess.Popen(
+            self.process = subprocess.Popen(
                 tshark_argv(Path("-"), keylog, self.program, self.quic_ports),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
             # A test that ends before its capture is read must not leave tshark waiting.
-            weakref.finalize(self, _end, self._process)
+            weakref.finalize(self, _end, self.process)
 
     def take(self, keylog: Path | None, program: str, quic_ports: Iterable[int]) -> subprocess.Popen[bytes] | None:
         """The waiting tshark when it runs the command this read needs (once); else None."""
-        process, self._process = self._process, None
+        process, self.process = self.process, None
         if process is None:
             return None
         if keylog != self.keylog or program != self.program or sorted(set(quic_ports)) != self.quic_ports:
@@ -228,7 +229,7 @@ class WarmTshark:
 
     def close(self) -> None:
         """End the tshark if no read took it."""
-        process, self._process = self._process, None
+        process, self.process = self.process, None
         if process is not None:
             _end(process)
 
