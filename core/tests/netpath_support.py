@@ -81,6 +81,7 @@ def deployed(
         )
     relay = LocalRelay.deploy(path, contexts, tmp_path, host=server.host)
     try:
+        relay.wait_started()  # as the environment does before it starts a client
         yield Deployed(relay, contexts)
     finally:
         relay.stop()

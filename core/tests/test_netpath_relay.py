@@ -109,6 +109,7 @@ def test_the_relay_ends_when_the_harness_dies(tmp_path, echo):
             "client": ServiceContext("client", "client", "t", folder, folder, "127.0.0.1", {echo.port}, "server"),
         }}
         relay = LocalRelay.deploy(PathConfig(), contexts, folder, host="127.0.0.1")
+        relay.wait_started()
         print(relay.process.pid, flush=True)
         time.sleep(60)
         """

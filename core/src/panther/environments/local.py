@@ -193,6 +193,8 @@ class LocalNetworkEnvironment(NetworkEnvironment):
         return port
 
     def start(self, launch: ServiceLaunch) -> RunningService:
+        if self.path is not None and launch.context.role not in LISTENING_ROLES:
+            self.path.wait_started()  # what a client sends goes through it
         directory: Path = launch.context.host_output_dir
         service_id = uuid.uuid4().hex
         env = {**os.environ, **launch.env, RUN_MARKER: self.run_id, SERVICE_MARKER: service_id}

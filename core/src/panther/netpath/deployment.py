@@ -23,6 +23,9 @@ class PathDeployment(ABC):
 
     files: NetworkPath
 
+    def wait_started(self) -> None:  # noqa: B027 - a path that starts at once has nothing to wait for
+        """Return once the path carries traffic; the environment calls it before starting a client."""
+
     @abstractmethod
     def finish(self) -> list[Check]:
         """End the path (it writes its record), and judge it: the ``network path`` check."""

@@ -3,7 +3,9 @@
 While the environment plans a test, :meth:`LocalRelay.deploy` binds one socket per
 server that has clients (the address those clients will send to), points the clients'
 ``host``/``port`` at it, and starts the relay process with those sockets already bound,
-so that nothing a client sends can arrive before the path exists. The relay runs in a
+so that nothing a client sends can arrive before the path exists. The relay's own
+start (a Python start-up) goes on while the servers start: the environment waits for
+it (:meth:`LocalRelay.wait_started`) only before it starts a client. The relay runs in a
 session of its own, carries the run's marker variable, and holds the read end of a
 lifeline pipe whose write end only the harness has: when the harness ends (or dies),
 the pipe closes and the relay finishes.
@@ -44,10 +46,12 @@ class PathStartError(RuntimeError):
 
 
 class LocalRelay(PathDeployment):
-    def __init__(self, files: NetworkPath, process: subprocess.Popen[bytes], lifeline: int) -> None:
+    def __init__(self, files: NetworkPath, process: subprocess.Popen[bytes], lifeline: int, ready: int) -> None:
         self.files = files
         self.process = process
         self._lifeline: int | None = lifeline
+        # The pipe the relay writes "1" into once it runs; None once read.
+        self._ready: int | None = ready
         self._checks: list[Check] | None = None
 
     @classmethod
@@ -142,20 +146,26 @@ class LocalRelay(PathDeployment):
             raise PathStartError(f"the network path relay could not start: {exc}") from None
         os.close(ready_write)
         os.close(lifeline_read)
-        relay = cls(files, process, lifeline_write)
+        return cls(files, process, lifeline_write, ready_read)
+
+    def wait_started(self) -> None:
+        """Return once the relay runs; PathStartError when it could not start."""
+        if self._ready is None:
+            return
         try:
-            ready, _, _ = select.select([ready_read], [], [], START_TIMEOUT)
-            started = bool(ready) and os.read(ready_read, 1) == b"1"
+            ready, _, _ = select.select([self._ready], [], [], START_TIMEOUT)
+            started = bool(ready) and os.read(self._ready, 1) == b"1"
         finally:
-            os.close(ready_read)
+            os.close(self._ready)
+            self._ready = None
         if not started:
-            relay.stop()
+            self.stop()
+            folder = self.files.folder
             log_text = (folder / RELAY_LOG).read_text(errors="replace").strip()
             raise PathStartError(
                 "the network path relay did not start"
                 + (f": {log_text.splitlines()[-1]}" if log_text else f" within {START_TIMEOUT:g} s")
             )
-        return relay
 
     def finish(self) -> list[Check]:
         if self._checks is None:
@@ -172,6 +182,9 @@ class LocalRelay(PathDeployment):
             self.process.wait()
 
     def _close_lifeline(self) -> None:
+        if self._ready is not None:
+            os.close(self._ready)
+            self._ready = None
         if self._lifeline is not None:
             os.close(self._lifeline)
             self._lifeline = None
