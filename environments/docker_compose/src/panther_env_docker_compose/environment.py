@@ -40,7 +40,7 @@ from panther.environments.base import (
     folder_name,
     port_mapping,
 )
-from panther.netpath.config import PathConfig
+from panther.netpath.config import PathConfig, Problem
 from panther.netpath.files import PATH_FOLDER
 from panther.plugins.manifest import register_plugin
 from panther.services.context import ServiceContext
@@ -112,11 +112,18 @@ class DockerComposeConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown
             raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
         if self.stop_grace < 0:
             raise ValueError(f"stop_grace must not be negative, got {self.stop_grace}")
-        if self.path is not None and self.path.rebinds_address:
-            raise ValueError(
-                "path.rebind with change: address is not offered on docker_compose "
-                "(the relay's container has one address on the test's network); use change: port"
-            )
+
+    def path_problem(self, path: PathConfig) -> Problem | None:
+        for index, event in enumerate(path.rebind):
+            if event.change == "address":
+                return (
+                    ("rebind", index, "change"),
+                    "a rebinding to a new address is not offered on docker_compose "
+                    "(the relay's container has one address on the test's network)",
+                    "change: port",
+                    "change: address",
+                )
+        return None
 
 
 @register_plugin(
