@@ -23,7 +23,7 @@ from test_runs import FOREVER, HarnessProcess, echo_experiment, eventually, thin
 
 pytest.importorskip("panther_iut_ping_pong")
 
-PATH = {"seed": 7, "delay_ms": 10, "jitter_ms": 4, "to_server": {"loss": 0.2}, "to_client": {"duplicate": 0.1}}
+PATH = {"seed": 7, "delay_ms": 10, "jitter_ms": 4, "to_server": {"loss": 0.2}, "to_client": {"loss": 0.1}}
 
 
 def ping_pong(environment: str) -> dict[str, Any]:
@@ -72,8 +72,7 @@ def test_the_path_in_docker_does_what_the_same_seed_does_on_local(
     recorded, expected = path_record(in_docker.output_dir), path_record(on_local.output_dir)
     assert recorded["seed"] == 7
     assert recorded["counters"] == expected["counters"]
-    assert recorded["drops"] == expected["drops"] and recorded["drops"]["to_server"]
-    assert recorded["counters"]["to_client"]["duplicated"] > 0
+    assert recorded["drops"] == expected["drops"] and recorded["drops"]["to_server"] and recorded["drops"]["to_client"]
     # The client sent to the relay's container; the relay sent on to the server's.
     route = recorded["routes"][0]
     assert route["relay"][0] != route["target"][0] and route["relay"][0] != "127.0.0.1"
@@ -125,7 +124,8 @@ def test_a_killed_harness_leaves_no_relay_running(docker_client: Any, image_mark
     experiment["tests"][0]["network_environment"]["path"] = {}
     harness = HarnessProcess(experiment, tmp_path)
     try:
-        eventually(lambda: any(e["event"] == "ServiceReadyEvent" for e in harness.events()), "the server is ready")
+        # Its images are made first (the echo image with a new marker): minutes on a loaded machine.
+        eventually(lambda: _ready(harness), "the server is ready", limit=600)
         run_id = harness.run_id()
         relay = [
             c
@@ -171,3 +171,10 @@ def test_a_mistake_in_the_path_is_a_configuration_error(
     assert re.search(rf"{re.escape(str(experiment))}:\d+:", text), text  # the file and the line
     assert "network_environment.path" in text and expected in text and found in text, text
     assert not list((tmp_path / "out").glob("*/ping_pong")), "nothing may run"
+
+
+def _ready(harness: HarnessProcess) -> bool:
+    if harness.process.poll() is not None:
+        output, _ = harness.process.communicate()
+        pytest.fail(f"the harness ended (exit code {harness.process.returncode}):\n{output}")
+    return any(event["event"] == "ServiceReadyEvent" for event in harness.events())
