@@ -50,8 +50,8 @@ class QuicInteropOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     # (``seed``, or ``alpn``/``version`` to see a case fail).
     protocol: dict[str, Any] = {}
     # Record the path between client and server (the wire checks' evidence). False for
-    # a network environment that has no path yet (docker_compose): every wire check is
-    # then unsupported, and says why.
+    # a network environment that has no path (local and docker_compose have one):
+    # every wire check is then unsupported, and says why.
     record_path: bool = True
 
 
