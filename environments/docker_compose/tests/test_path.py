@@ -145,6 +145,25 @@ def test_a_killed_harness_leaves_no_relay_running(docker_client: Any, image_mark
     assert things(docker_client, RUN_LABEL, run_id) == []
 
 
+def test_a_relay_killed_during_the_test_makes_the_path_check_an_error(
+    docker_client: Any, image_marker: str, tmp_path: Path
+) -> None:
+    """The fault the ``network path`` check catches in Docker: the relay ended without its record."""
+    experiment = echo_experiment("relay-killed", image_marker, client=False, steps={"wait": 20}, timeout=120)
+    experiment["tests"][0]["network_environment"]["path"] = {}
+    harness = HarnessProcess(experiment, tmp_path)
+    eventually(lambda: _ready(harness), "the server is ready", limit=600)
+    relays = docker_client.containers.list(filters={"label": f"{RUN_LABEL}={harness.run_id()}", "name": ".path"})
+    assert len(relays) == 1
+    relays[0].kill(signal="SIGKILL")
+    output, _ = harness.process.communicate(timeout=300)
+    assert harness.process.returncode == 1, output
+    results = json.loads((harness.run_dir / "results.json").read_text())  # type: ignore[operator]
+    check = next(check for check in results["tests"][0]["checks"] if check["name"] == "network path")
+    assert check["status"] == "error", check
+    assert "ended without its record" in check["reason"], check
+
+
 @pytest.mark.parametrize(
     ("path", "expected", "found"),
     [
