@@ -10,13 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import HOW_TO_BUILD
 from panther.testing import require_peer, run_pair
 from panther_base_quic.testing import TRANSFER, quic_service
 from panther_base_rust.cargo import find_cargo
 from panther_env_docker_compose.environment import CONTAINER_OUTPUT_DIR
 from panther_env_docker_compose.testing import container_listing, require_docker
-
-from conftest import HOW_TO_BUILD
 
 
 def image_steps(run_dir: Path) -> list[tuple[str, str]]:
