@@ -329,8 +329,18 @@ def packaged_dockerfile(implementation_name: str, packages: Sequence[str], *, ru
         f"FROM ${{{RUNTIME_IMAGE_ARG}}}",
         *(f"LABEL {key}={json.dumps(value)}" for key, value in labels.items()),
         _apt_install(checked, inline_frontend=True),
-        _run(["useradd", "--system", "--create-home", "--home-dir", f"/home/{RUNTIME_USER}",
-              "--shell", "/usr/sbin/nologin", RUNTIME_USER]),
+        _run(
+            [
+                "useradd",
+                "--system",
+                "--create-home",
+                "--home-dir",
+                f"/home/{RUNTIME_USER}",
+                "--shell",
+                "/usr/sbin/nologin",
+                RUNTIME_USER,
+            ]
+        ),
         f"WORKDIR /home/{RUNTIME_USER}",
         f"USER {RUNTIME_USER}",
     ]
