@@ -123,20 +123,19 @@ def cargo_dockerfile(
     project: CargoProject,
     cargo_build: Sequence[str],
     *,
+    features: Sequence[str] = (),
     runtime_packages: Sequence[str] = (),
 ) -> str:
     """A two-stage Dockerfile: ``cargo_build`` (``cargo build --release --features ...``)
     of the project with the host's toolchain and crates (the build context that
-    :func:`build_context` writes), then the project's programs in the runtime image."""
+    :func:`build_context` writes), then the project's programs in the runtime image.
+    ``features`` are those of ``cargo_build``: with the sources, they name the image."""
     paths = build_paths(project)
-    features = cargo_build[cargo_build.index("--features") + 1].split(",") if "--features" in cargo_build else []
     toolchain = host_toolchain()
     runtime = DockerBuilderFactory.create_builder(
         implementation_name=implementation_name,
         language="rust",
         base_image=BUILDER_BASE_IMAGE,
-        build_packages=list(BUILD_PACKAGES),
-        build_commands=[list(cargo_build)],
         binaries=[str(paths.target / "release" / name) for name in project.binaries],
         runtime_packages=list(runtime_packages),
     )

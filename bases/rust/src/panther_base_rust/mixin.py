@@ -119,7 +119,11 @@ class RustServiceMixin(BaseServiceManager):
         if project is None:
             return None
         return cargo_dockerfile(
-            self._get_implementation_name(), project, self.cargo_build_argv(), runtime_packages=runtime_packages or []
+            self._get_implementation_name(),
+            project,
+            self.cargo_build_argv(),
+            features=self._checked_features(),
+            runtime_packages=runtime_packages or [],
         )
 
     def docker_build_context(self, folder: Path) -> AbstractContextManager[None]:
