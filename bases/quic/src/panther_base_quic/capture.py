@@ -51,15 +51,15 @@ FIELDS: dict[str, str] = {
     "quic.key_phase": "key_phase",
     "quic.frame_type": "frame_type",
     "quic.stream.length": "stream_length",
-    "quic.crypto.offset": "crypto_offset",
-    "quic.path_challenge.data": "path_challenge",
-    "quic.path_response.data": "path_response",
     "quic.decryption_failed": "decryption_failed",
     "tls.handshake.type": "handshake_type",
     "tls.handshake.ciphersuite": "cipher_suite",
     "tls.handshake.extension.type": "extension",
     "tls.handshake.extensions_alpn_str": "alpn",
     "tls.quic.parameter.initial_max_streams_bidi": "max_streams_bidi",
+    "quic.crypto.offset": "crypto_offset",
+    "quic.path_challenge.data": "path_challenge",
+    "quic.path_response.data": "path_response",
 }
 
 QUIC_V1 = 0x00000001
