@@ -128,7 +128,9 @@ _LIMIT_STREAMS = CaseSupport("server --max-streams-bidi", server={"max_streams_b
 
 # PANTHER's own programs: a client resumes in the same run (--resumption).
 # The client runs once per file: one connection each.
-_CONNECTION_PER_RUN = CaseSupport("the client runs once per file (one connection each)", client={}, client_runs="per_file")
+_CONNECTION_PER_RUN = CaseSupport(
+    "the client runs once per file (one connection each)", client={}, client_runs="per_file"
+)
 
 TEST_CASES = case_table(
     multiplexing=_LIMIT_STREAMS,

@@ -80,9 +80,8 @@ def client_hello_repeated(wire: Wire, case: QuicTestCase) -> Verdict:
         d for d in sent if d.long_packets and all(p.kind == "initial" for p in d.long_packets) and 0 in d.crypto_offsets
     ]
     if len(hellos) >= 2:
-        return _passed(
-            f"the client sent its ClientHello {len(hellos)} times (datagrams {', '.join(str(d.number) for d in hellos[:5])})"
-        )
+        numbers = ", ".join(str(d.number) for d in hellos[:5])
+        return _passed(f"the client sent its ClientHello {len(hellos)} times (datagrams {numbers})")
     first_answer = next((d.time for d in wire.client_leg.sent_by_server() if d.has("initial")), None)
     waited = (
         ""
@@ -211,8 +210,7 @@ def path_validated(wire: Wire, case: QuicTestCase) -> Verdict:
             return _failed(f"no PATH_RESPONSE from the client answered the server's PATH_CHALLENGE to {address}")
         validated.append(f"{address} (datagram {challenges[0].number})")
     return _passed(
-        f"the server challenged the client's {_addresses(len(moves))} "
-        f"and the client answered: {', '.join(validated)}"
+        f"the server challenged the client's {_addresses(len(moves))} and the client answered: {', '.join(validated)}"
     )
 
 
