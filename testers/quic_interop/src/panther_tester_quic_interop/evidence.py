@@ -105,10 +105,16 @@ class Wire:
 
     @cached_property
     def _record(self) -> PathRecord | str:
+        record = self.folder / PATH_RECORD
+        if not record.exists():
+            return (
+                f"no capture at {self.folder} and no record {record.name}: the network environment recorded "
+                "no path (it needs `path: {}` in the test's network_environment)"
+            )
         try:
-            return read_path_record(self.folder / PATH_RECORD)
+            return read_path_record(record)
         except (OSError, msgspec.DecodeError) as error:
-            return f"the path left no readable record at {self.folder / PATH_RECORD}: {error}"
+            return f"the path left no readable record at {record}: {error}"
 
     def path_record(self) -> PathRecord:
         """What the path did (``path.json``: counters, drops, rebindings)."""

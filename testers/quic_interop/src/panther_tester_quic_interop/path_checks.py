@@ -185,8 +185,8 @@ def path_validated(wire: Wire, case: QuicTestCase) -> Verdict:
     server may first acknowledge the client's probe (ngtcp2 does), so this check
     asks for a challenge to the new address, answered.
     """
-    wire.require_keys("PATH_CHALLENGE and PATH_RESPONSE frames")
     sent = wire.sent_by_server()
+    wire.require_keys("PATH_CHALLENGE and PATH_RESPONSE frames")
     moves = _new_addresses(sent, "destination")
     if not moves:
         destination = next((d.destination for d in sent), "nowhere")
