@@ -1,5 +1,6 @@
-"""The interop matrix for real: aioquic x ngtcp2 in both roles, every case over a perfect path; picoquic and
-quiche with them where their programs are installed.
+"""The interop matrix for real: aioquic x ngtcp2 in both roles, every case over a perfect
+path; quiche (its plugin's own programs, built with cargo) with them wherever cargo is,
+and picoquic where picoquicdemo is installed.
 
 Every cell must end as the README's matrix says: passed, or unsupported for the
 reason its plugin gives (an implementation's limit). A failed or error cell, or a
@@ -17,6 +18,7 @@ from cells import matrix, run_matrix
 from panther.testing import ExperimentRun, require_peer
 from panther_base_quic.cases import QUIC_TEST_CASES
 from panther_base_quic.testing import require_ngtcp2
+from panther_base_rust import cargo
 
 pytestmark = pytest.mark.timeout(3600)
 
@@ -29,9 +31,13 @@ CANNOT = {
 }
 # Pairs that disagree now and then (see the README; seen with quiche's apps): the other verdict they may end with.
 INTERMITTENT = {("zerortt", "ngtcp2", "quiche"): ("failed", "did not accept early data")}
-PEERS = {"picoquic": "picoquicdemo", "quiche": "quiche-server"}
+# How each peer is found, and how to get it when it is missing.
+PEERS = {
+    "picoquic": (lambda: shutil.which("picoquicdemo") is not None, "put picoquicdemo on PATH (see iuts/picoquic)"),
+    "quiche": (lambda: cargo.find_cargo() is not None, "install Rust 1.88 or newer (cargo), cmake, g++ and libclang"),
+}
 # The cases over an unimpaired path: every pair runs them all. The impaired cases (a
-# path that delays, loses, corrupts, blackholes or rebinds) run a few cells each in
+# path that delays, loses, corrupts, blackholes or rebinds) run one cell each in
 # test_impaired.py.
 PERFECT_PATH = [name for name, case in QUIC_TEST_CASES.items() if not case.path]
 
@@ -71,7 +77,8 @@ def test_aioquic_and_ngtcp2_every_case_both_roles(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
 def test_picoquic_and_quiche_with_every_other_implementation(peer: str, tmp_path: Path) -> None:
-    require_peer(peer, shutil.which(PEERS[peer]) is not None, f"put {PEERS[peer]} on PATH (see iuts/{peer})")
+    available, how_to_get = PEERS[peer]
+    require_peer(peer, available(), how_to_get)
     require_ngtcp2()
     others = ["aioquic", "ngtcp2"]
     experiment = matrix([*others, peer], [*others, peer], PERFECT_PATH)
