@@ -135,6 +135,9 @@ class Wire:
         keys = "decrypted with both endpoints' key logs" if self.keylog else "not decrypted: no key log"
         return f"source: capture {self.folder / 'server.pcap'}, {keys}"
 
+    def record_source(self) -> str:
+        return f"source: the path's record {self.folder / PATH_RECORD}"
+
     def require_keys(self, what: str) -> None:
         if self.keylog is None:
             raise MissingEvidence(f"{what} is encrypted and neither endpoint wrote a key log ({KEYLOG})")

@@ -30,7 +30,7 @@ CLIENT_KEY_PHASE = WireCheck("wire: client key phase 1", checks.client_key_phase
 SERVER_KEY_PHASE = WireCheck("wire: server key phase 1", checks.server_key_phase)
 STREAM_LIMIT = WireCheck("wire: stream limit", checks.stream_limit)
 IPV6 = WireCheck("wire: IPv6 only", checks.ipv6_only)
-IMPAIRED = WireCheck("path: impairments applied", path_checks.impairments_applied)
+IMPAIRED = WireCheck("path: impairments applied", path_checks.impairments_applied, reads="record")
 CLIENT_HELLO_AGAIN = WireCheck("wire: ClientHello sent again", path_checks.client_hello_repeated)
 AMPLIFICATION = WireCheck("wire: amplification limit", path_checks.amplification_limit)
 SERVER_FOLLOWS = WireCheck("wire: server follows the client", path_checks.server_follows)

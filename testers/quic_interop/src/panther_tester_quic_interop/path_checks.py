@@ -23,21 +23,14 @@ AMPLIFICATION_FACTOR = 3
 
 
 # ---------------------------------------------------------------------- the path itself
-def _asked(case: QuicTestCase) -> dict[str, str]:
-    """What the case's path must have done at least once: what -> the counter that shows it."""
-    path = case.path
-    asked = {}
-    if path.get("loss"):
-        asked["lost"] = "loss"
-    if path.get("corrupt"):
-        asked["corrupted"] = "corrupted"
-    if path.get("blackholes"):
-        asked["dropped in the blackhole"] = "blackhole"
-    if path.get("rebind"):
-        asked["rebound"] = "rebind"
-    if path.get("delay_ms"):
-        asked["delayed"] = "delayed"
-    return asked
+#: Path key -> (the counter of path.json that shows it happened, the noun it counts, what happened).
+_IMPAIRMENTS = {
+    "loss": ("loss", "datagram", "lost"),
+    "corrupt": ("corrupted", "datagram", "corrupted"),
+    "blackholes": ("blackhole", "datagram", "dropped in the blackhole"),
+    "rebind": ("rebind", "rebinding", "of the client's address"),
+    "delay_ms": ("delayed", "datagram", "delayed"),
+}
 
 
 def impairments_applied(wire: Wire, case: QuicTestCase) -> Verdict:
@@ -52,15 +45,16 @@ def impairments_applied(wire: Wire, case: QuicTestCase) -> Verdict:
         "delayed": sum(c.delayed for c in counters),
     }
     done, missing = [], []
-    for what, counter in _asked(case).items():
+    for key, (counter, noun, what) in _IMPAIRMENTS.items():
+        if not case.path.get(key):
+            continue
         if seen[counter]:
-            unit = "rebinding" if counter == "rebind" else "datagram"
-            done.append(f"{_plural(seen[counter], unit)} {what}")
+            done.append(f"{_plural(seen[counter], noun)} {what}")
         else:
-            missing.append(what)
+            missing.append(f"no {noun} {what}")
     if missing:
         raise MissingEvidence(
-            f"the path's record shows no datagram {' or '.join(missing)}: the traffic ended before the "
+            f"the path's record shows {' and '.join(missing)}: the traffic ended before the "
             f"impairment met it, so the case tested nothing ({wire.folder / 'path.json'})"
         )
     return _passed(f"the path did what the case asks: {', '.join(done)}")
@@ -233,4 +227,4 @@ def active_migration(wire: Wire, case: QuicTestCase) -> Verdict:
                 f"the client's first packet from {address} (datagram {first.number}) used the connection ID "
                 f"{new} of its old address"
             )
-    return _passed(f"the client moved to {_addresses(len(moves))}, each time with a new connection ID")
+    return _passed(f"the client moved to {_addresses(len(moves))}, with a new connection ID on each")
