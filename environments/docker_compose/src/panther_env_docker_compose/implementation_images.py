@@ -17,6 +17,7 @@ that pip fetches from an index are not part of the digest: ``panther docker clea
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -28,13 +29,15 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from panther.services.docker_build import BUILDER_IMAGE_ARG, RUNTIME_IMAGE_ARG, RUNTIME_USER
+from panther.services.manager import ServiceManagerError
 
 from panther_env_docker_compose.engine import DockerBuildError, connect, image_exists
 from panther_env_docker_compose.image_build import ERROR_PREFIX
@@ -67,6 +70,8 @@ class ImageRecipe:
     buildargs: tuple[tuple[str, str], ...] = ()
     #: Folders of the local distributions whose wheels go into the build context.
     projects: tuple[Path, ...] = ()
+    #: The manager's ``docker_build_context``: writes the files its Dockerfile copies.
+    context: Callable[[Path], AbstractContextManager[None]] | None = field(default=None, compare=False)
 
     @property
     def ready_made(self) -> bool:
@@ -93,7 +98,8 @@ def image_recipe(manager: BaseServiceManager, *, base_image: str) -> ImageRecipe
     digest.update(dockerfile.encode())
     digest.update(json.dumps(buildargs, sort_keys=True).encode())
     tag = f"panther/{_tag_name(name)}:{digest.hexdigest()[:16]}"
-    return ImageRecipe(name, tag, dockerfile, tuple(sorted(buildargs.items())), projects)
+    context = None if projects else manager.docker_build_context
+    return ImageRecipe(name, tag, dockerfile, tuple(sorted(buildargs.items())), projects, context)
 
 
 def implementation_image(
@@ -140,9 +146,13 @@ def make_image(recipe: ImageRecipe, *, log_path: Path, cancellation: Cancellatio
             "labels": {IMPLEMENTATION_LABEL: recipe.implementation},
         }
         argv = [sys.executable, "-m", "panther_env_docker_compose.image_build", json.dumps(spec)]
-        code, output = run_child(
-            argv, what=f"building image {recipe.tag}", log_path=log_path, cancellation=cancellation
-        )
+        try:
+            with recipe.context(context) if recipe.context else contextlib.nullcontext():
+                code, output = run_child(
+                    argv, what=f"building image {recipe.tag}", log_path=log_path, cancellation=cancellation
+                )
+        except ServiceManagerError as exc:
+            raise DockerBuildError(f"building image {recipe.tag} failed: {exc}") from None
     if code != 0:
         errors = [line[len(ERROR_PREFIX) :] for line in output.splitlines() if line.startswith(ERROR_PREFIX)]
         reason = errors[-1] if errors else f"exit code {code}"
