@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import msgspec
+from panther.netpath import PathRecord, read_path_record
 from panther.protocols import TestContext
 from panther_base_quic.capture import Capture, CaptureError, Datagram, combined_keylog, read_capture
 from panther_base_quic.capture_slice import ShortHeaders
 
 PATH_FOLDER = "path"
+PATH_RECORD = "path.json"
 KEYLOG = "keys.log"
 
 
@@ -100,15 +103,40 @@ class Wire:
     def connections(self) -> list[int]:
         return self.server_leg.connections()
 
+    @cached_property
+    def _record(self) -> PathRecord | str:
+        record = self.folder / PATH_RECORD
+        if not record.exists():
+            return (
+                f"no capture at {self.folder} and no record {record.name}: the network environment recorded "
+                "no path (it needs `path: {}` in the test's network_environment)"
+            )
+        try:
+            return read_path_record(record)
+        except (OSError, msgspec.DecodeError) as error:
+            return f"the path left no readable record at {record}: {error}"
+
+    def path_record(self) -> PathRecord:
+        """What the path did (``path.json``: counters, drops, rebindings)."""
+        record = self._record
+        if isinstance(record, str):
+            raise MissingEvidence(record)
+        return record
+
     @property
     def files(self) -> list[str]:
-        """The evidence files a check names: the capture(s) read and the key log."""
+        """The evidence files a check names: the capture(s) read, the key log, the path's record."""
         legs = ["server", "client"] if self.both_legs else ["server"]
-        return [str(self.folder / f"{leg}.pcap") for leg in legs] + ([str(self.keylog)] if self.keylog else [])
+        files = [str(self.folder / f"{leg}.pcap") for leg in legs] + ([str(self.keylog)] if self.keylog else [])
+        record = self.folder / PATH_RECORD
+        return files + ([str(record)] if record.is_file() else [])
 
     def source(self) -> str:
         keys = "decrypted with both endpoints' key logs" if self.keylog else "not decrypted: no key log"
         return f"source: capture {self.folder / 'server.pcap'}, {keys}"
+
+    def record_source(self) -> str:
+        return f"source: the path's record {self.folder / PATH_RECORD}"
 
     def require_keys(self, what: str) -> None:
         if self.keylog is None:

@@ -95,7 +95,7 @@ class QuicInteropSuite(TestSuite):
                 },
             },
             network_environment=network,
-            timeout=CELL_TIMEOUT * (2 if test_case.connections > 1 else 1),
+            timeout=test_case.timeout or CELL_TIMEOUT * (2 if test_case.connections > 1 else 1),
             iterations=test_case.iterations,
         )
 
