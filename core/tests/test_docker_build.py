@@ -7,7 +7,12 @@ import re
 
 import pytest
 from panther import DockerBuilderFactory
-from panther.services.docker_build import BUILDER_IMAGE_ARG, RUNTIME_IMAGE_ARG, DockerBuildSpecError
+from panther.services.docker_build import (
+    BUILDER_IMAGE_ARG,
+    RUNTIME_IMAGE_ARG,
+    DockerBuildSpecError,
+    packaged_dockerfile,
+)
 
 REPO = "https://github.com/example/impl.git"
 
@@ -189,3 +194,18 @@ def test_unknown_option_is_named() -> None:
 def test_values_that_would_inject_instructions_are_refused(options: dict[str, object]) -> None:
     with pytest.raises(DockerBuildSpecError, match="impl"):
         DockerBuilderFactory.create_builder(implementation_name="impl", language="c", **options)
+
+
+def test_packaged_dockerfile_installs_debian_packages_and_runs_as_a_user() -> None:
+    text = packaged_dockerfile("nginx", ["nginx-light"])
+    assert f"ARG {RUNTIME_IMAGE_ARG}=debian:bookworm-slim" in text.splitlines()
+    assert re.findall(r"^FROM .*$", text, re.MULTILINE) == [f"FROM ${{{RUNTIME_IMAGE_ARG}}}"]
+    assert "apt-get install -y --no-install-recommends nginx-light" in text
+    assert 'LABEL org.panther.implementation="nginx"' in text
+    assert text.rstrip().splitlines()[-1] == "USER panther"
+
+
+@pytest.mark.parametrize("packages", [[], ["nginx light"], ["curl\nRUN rm -rf /"]])
+def test_packaged_dockerfile_refuses_what_is_not_a_package_list(packages: list[str]) -> None:
+    with pytest.raises(DockerBuildSpecError, match="packaged Dockerfile for 'curl'"):
+        packaged_dockerfile("curl", packages)

@@ -51,7 +51,21 @@ def test_a_configured_rate_the_relay_did_not_sustain_is_an_error(tmp_path):
 def test_a_few_late_datagrams_on_a_busy_host_are_not_a_lag(tmp_path):
     write_path_record(tmp_path / "path.json", _record(rate=10.0, late=5, max_lateness_ms=8.0))
     [check] = path_checks(NetworkPath(tmp_path), tmp_path / "relay.log", 0)
-    assert check.status == "passed" and "late" not in check.reason
+    assert check.status == "passed" and "note: 5 of 995 datagrams left late (worst 8.0 ms" in check.reason
+
+
+def test_a_host_that_deschedules_the_relay_now_and_then_is_noted_not_an_error(tmp_path):
+    # As seen with four cells side by side on two cores: 7 % late by up to 67 ms.
+    write_path_record(tmp_path / "path.json", _record(rate=10.0, late=70, max_lateness_ms=67.0))
+    [check] = path_checks(NetworkPath(tmp_path), tmp_path / "relay.log", 0)
+    assert check.status == "passed" and "note: 70 of 995 datagrams left late" in check.reason
+
+
+def test_a_relay_that_sent_most_datagrams_late_did_not_sustain_the_rate(tmp_path):
+    write_path_record(tmp_path / "path.json", _record(rate=500.0, late=600, max_lateness_ms=900.0))
+    [check] = path_checks(NetworkPath(tmp_path), tmp_path / "relay.log", 0)
+    assert check.status == "error"
+    assert "was more than the relay sustained: 600 of 995 datagrams left late" in check.reason
 
 
 def test_lateness_without_a_rate_is_noted_but_does_not_fail(tmp_path):

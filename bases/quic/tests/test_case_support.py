@@ -21,6 +21,7 @@ TABLE = case_table(
         client_runs=2,
     ),
     keyupdate=CaseSupport.unsupported("toyquic cannot update its keys", roles=("client",)),
+    handshakeloss=CaseSupport("runs once per file", client={}, client_runs="per_file"),
     v2=CaseSupport.unsupported("toyquic speaks v1 only"),
 )
 
@@ -67,6 +68,13 @@ def test_a_client_that_connects_once_per_run_runs_twice(tmp_path: Path) -> None:
     tickets = ["-T", f"{tmp_path}/tickets"]
     assert first[1:] == ["client", *tickets, "https://h/a"]
     assert second[1:] == ["client", *tickets, "https://h/b", "https://h/c"]
+
+
+def test_a_client_that_connects_once_per_run_runs_once_per_file(tmp_path: Path) -> None:
+    argv = toy("client", tmp_path).generate_run_argv("client", test_case="handshakeloss")
+    assert argv[:3] == [sys.executable, "-m", "panther_base_quic.reconnect"]
+    runs = [json.loads(run)[1:] for run in argv[3:]]
+    assert runs == [["client", "https://h/a"], ["client", "https://h/b"], ["client", "https://h/c"]]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from panther.config.errors import ConfigError
+from panther.netpath.config import PathConfig, path_problem
 from panther.transfer import check_downloads, numbered_plan
 from panther_base_quic import QUICProtocolConfig
 from panther_base_quic.cases import QUIC_TEST_CASES, Files, quic_test_case
@@ -26,6 +27,17 @@ def test_the_vocabulary_holds_the_interop_cases_in_report_order() -> None:
         "v2",
         "ipv6",
         "goodput",
+        "goodput-10mbit",
+        "longrtt",
+        "handshakeloss",
+        "transferloss",
+        "handshakecorruption",
+        "transfercorruption",
+        "blackhole",
+        "amplificationlimit",
+        "rebind-port",
+        "rebind-addr",
+        "connectionmigration",
     ]
     for name, case in QUIC_TEST_CASES.items():
         assert case.name == name and case.description.endswith(".") and case.files.total > 0
@@ -38,6 +50,21 @@ def test_cases_say_what_they_ask_of_each_role() -> None:
     assert quic_test_case("ipv6").ip_version == 6
     assert (quic_test_case("goodput").iterations, quic_test_case("goodput").measurement) == (5, "goodput")
     assert quic_test_case("resumption").connections == 2
+
+
+def test_the_impaired_cases_name_a_path_the_relay_accepts() -> None:
+    impaired = [case for case in QUIC_TEST_CASES.values() if case.path]
+    assert len(impaired) == 11
+    for case in impaired:
+        path = msgspec.convert(dict(case.path), PathConfig)
+        assert not path.perfect or case.name == "connectionmigration" or case.measurement
+        assert path_problem(path, case.timeout or 60.0) is None
+    assert quic_test_case("longrtt").path["delay_ms"] * 2 == 1500
+    assert quic_test_case("handshakeloss").connections == quic_test_case("handshakeloss").files.count
+    assert quic_test_case("handshakeloss").action("client")
+    assert quic_test_case("connectionmigration").required_features("client") == ("connection_migration",)
+    assert quic_test_case("amplificationlimit").certificate_bytes > 3 * 1200
+    assert quic_test_case("goodput-10mbit").path["rate_mbit"] == 10
 
 
 def test_an_unknown_case_is_a_configuration_error_listing_the_known_ones() -> None:

@@ -35,6 +35,19 @@ def test_server_certificate_is_issued_by_the_ca_with_the_right_names(tmp_path: P
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is True
 
 
+def test_a_large_certificate_has_the_bytes_asked_for_and_still_verifies(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    certificates = make_certificates(tmp_path, ["server"], min_bytes=9000)
+    ca = x509.load_pem_x509_certificate(certificates.ca_file.read_bytes())
+    server = x509.load_pem_x509_certificate(certificates.cert_file.read_bytes())
+    server.verify_directly_issued_by(ca)
+    assert 9000 <= len(server.public_bytes(Encoding.DER)) < 9500
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    padding = [name for name in names.get_values_for_type(x509.DNSName) if name.endswith(".invalid")]
+    assert padding and "server" in names.get_values_for_type(x509.DNSName)
+
+
 def test_every_run_gets_a_fresh_ca(tmp_path: Path) -> None:
     first = make_certificates(tmp_path / "a", ["server"])
     second = make_certificates(tmp_path / "b", ["server"])

@@ -3,9 +3,9 @@ and the build of a shipped cargo project in the preparation."""
 
 from __future__ import annotations
 
-import json
+import fcntl
 import os
-import shutil
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,8 +14,8 @@ from panther.events import EventBus, ServicePreparationEvent
 from panther.services.context import ServiceContext
 from panther.services.manager import ServiceManagerError
 from panther.testing import require_peer
-from panther_base_rust import RustServiceMixin
-from panther_base_rust.cargo import CargoProject, find_cargo
+from panther_base_rust import RustServiceMixin, cargo, docker
+from panther_base_rust.cargo import CargoBuildError, CargoProject, find_cargo
 from panther_base_rust.quic import RustQUICServiceManager
 
 
@@ -181,32 +181,90 @@ def test_missing_cargo_names_the_plugin(tmp_path: Path, monkeypatch: pytest.Monk
         HelloRust(context=_context(tmp_path)).prepare()
 
 
-def test_the_dockerfile_carries_the_sources_and_builds_them(tmp_path: Path) -> None:
+def test_the_dockerfile_builds_with_the_hosts_toolchain_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTHER_CACHE_DIR", str(tmp_path / "cache"))
     text = HelloRust().generate_cargo_dockerfile()
     assert text is not None
-    assert "ARG PANTHER_BUILDER_IMAGE=rust:bookworm" in text
-    assert 'RUN ["cargo", "build", "--release", "--features", "shout", "--locked"]' in text
-    assert "COPY --from=builder /src/minimal/target/release/panther-hello /usr/local/bin/panther-hello" in text
-    # Running the build stage's unpacking steps recreates the project, byte for byte.
-    for line in text.splitlines():
-        if line.startswith('RUN ["sh", "-c"') and "panther-source" in line:
-            command = json.loads(line.removeprefix("RUN "))
-            subprocess.run(command, cwd=tmp_path, check=True)
-    for relative in ("Cargo.toml", "Cargo.lock", "src/main.rs"):
-        assert (tmp_path / relative).read_bytes() == (HELLO / relative).read_bytes()
+    target = tmp_path / "cache" / "rust" / "panther-hello" / "target"
+    assert "ARG PANTHER_BUILDER_IMAGE=debian:bookworm" in text
+    assert re.search(r"apt-get install -y --no-install-recommends .*\bcmake\b.*\bg\+\+.*\blibclang-dev\b", text)
+    # The host's paths, so that cargo finds what the host's cache compiled fresh.
+    assert f"COPY target {target}" in text and f'CARGO_TARGET_DIR="{target}"' in text
+    assert 'RUN ["cargo", "build", "--release", "--features", "shout", "--locked", "--offline"]' in text
+    assert f"COPY --from=builder {target}/release/panther-hello /usr/local/bin/panther-hello" in text
+    assert "# Sources: panther-hello 0.1.0-" in text
 
 
-def test_a_builder_image_without_cargo_says_which_to_give(tmp_path: Path) -> None:
-    text = HelloRust().generate_cargo_dockerfile()
-    assert text is not None
-    first_step = next(line for line in text.splitlines() if line.startswith('RUN ["sh", "-c"'))
-    # A PATH with a shell and nothing else: an image without Rust.
-    (tmp_path / "sh").symlink_to(shutil.which("sh") or "/bin/sh")
-    done = subprocess.run(
-        json.loads(first_step.removeprefix("RUN ")), capture_output=True, text=True, env={"PATH": str(tmp_path)}
+def test_the_build_context_holds_toolchain_crates_target_and_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_peer("cargo", find_cargo() is not None, "install Rust (https://rustup.rs)")
+    monkeypatch.setenv("PANTHER_CACHE_DIR", str(tmp_path / "cache"))
+    project = HelloRust()._get_cargo_project()
+    assert project is not None
+    built = cargo.build(project, ["shout"])
+    context = tmp_path / "context"
+    with docker.build_context(project, context):
+        assert (context / "toolchain" / "bin" / "cargo").is_file() and (
+            context / "toolchain" / "bin" / "rustc"
+        ).is_file()
+        assert not (context / "toolchain" / "share").exists()  # no documentation
+        assert sorted(p.name for p in (context / "source").rglob("*") if p.is_file()) == sorted(
+            p.name for p in HELLO.rglob("*") if p.is_file()
+        )
+        assert (context / "target" / "release" / "panther-hello").is_file()
+        assert not list((context / "registry").rglob("*.crate"))  # hello needs no crate
+        # The cache is locked while the engine reads the context: a host build waits.
+        with open(tmp_path / "cache" / "rust" / "panther-hello" / "lock", "a") as lock, pytest.raises(BlockingIOError):
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with open(tmp_path / "cache" / "rust" / "panther-hello" / "lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    assert built.binary("panther-hello").is_file()
+
+
+def test_the_build_context_takes_only_the_locked_crates(tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    for crate in ("needed-1.0.0", "other-2.0.0"):
+        (registry / "cache" / "index.example").mkdir(parents=True, exist_ok=True)
+        (registry / "cache" / "index.example" / f"{crate}.crate").write_bytes(b"archive")
+        (registry / "src" / "index.example" / crate).mkdir(parents=True)
+        (registry / "src" / "index.example" / crate / "lib.rs").write_text("")
+    project_folder = tmp_path / "project"
+    project_folder.mkdir()
+    (project_folder / "Cargo.lock").write_text(
+        'version = 4\n\n[[package]]\nname = "needed"\nversion = "1.0.0"\n'
+        f'source = "{docker.CRATES_IO}"\n\n[[package]]\nname = "mine"\nversion = "0.1.0"\n'
     )
-    assert done.returncode == 1
-    assert "the builder image has no cargo: tag an image with Rust as rust:bookworm on this engine" in done.stderr
+    project = CargoProject(path=project_folder, package="mine", version="0.1.0", binaries=("mine",))
+    assert docker.locked_crates(project) == ["needed-1.0.0"]
+    docker._copy_crates(project, registry, tmp_path / "out")
+    copied = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert copied == ["cache/index.example/needed-1.0.0.crate", "src/index.example/needed-1.0.0/lib.rs"]
+    # A crate cargo fetch did not leave in the registry is named.
+    (registry / "cache" / "index.example" / "needed-1.0.0.crate").unlink()
+    with pytest.raises(CargoBuildError, match="needed-1.0.0"):
+        docker._copy_crates(project, registry, tmp_path / "again")
+
+
+def test_a_toolchain_older_than_the_project_is_refused(tmp_path: Path) -> None:
+    require_peer("cargo", find_cargo() is not None, "install Rust (https://rustup.rs)")
+    project = CargoProject(
+        path=HELLO, package="panther-hello", version="0.1.0", binaries=("panther-hello",), rust_version="99.0"
+    )
+    refused = pytest.raises(CargoBuildError, match=r"needs Rust 99.0 or newer; this host's toolchain is 1\.")
+    with refused, docker.build_context(project, tmp_path):
+        pass
+
+
+def test_without_a_toolchain_the_image_cannot_be_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("CARGO_HOME", raising=False)
+    refused = pytest.raises(ServiceManagerError, match=r"^minimal: no Rust toolchain on this host")
+    with refused, HelloRust().docker_build_context(tmp_path / "context"):
+        pass
 
 
 def test_the_dockerfile_is_the_same_for_the_same_sources() -> None:

@@ -144,20 +144,28 @@ def _recorded(done: subprocess.CompletedProcess[str], output_dir: Path) -> Exper
 
 
 def run_pair(
-    folder: Path, server: dict[str, Any], client: dict[str, Any], *, name: str = "t", timeout: float = 120
+    folder: Path,
+    server: dict[str, Any],
+    client: dict[str, Any],
+    *,
+    name: str = "t",
+    timeout: float = 120,
+    environment: str = "local",
 ) -> ExperimentRun:
-    """Run one test of two services, ``server`` and ``client`` (a client targets ``server``), on ``local``."""
+    """Run one test of two services, ``server`` and ``client`` (a client targets ``server``),
+    on the network ``environment`` (``local``, or ``docker_compose``: a container each)."""
     experiment = {
         "tests": [
             {
                 "name": name,
-                "network_environment": {"type": "local"},
+                "network_environment": {"type": environment},
                 "services": {"server": server, "client": client},
                 "timeout": timeout,
             }
         ]
     }
-    return run_panther(experiment, folder, timeout=timeout + 120)
+    # Images are made before the test's clock starts: a first build has its own time.
+    return run_panther(experiment, folder, timeout=timeout + (120 if environment == "local" else 1800))
 
 
 def private_keys_in(folder: Path) -> list[Path]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,3 +30,12 @@ def base_image(docker_client: Any) -> str:
         require_peer("docker", False, f"{tag} is absent and making it needs debootstrap, run as root")
     build_base_image(tag)
     return tag
+
+
+@pytest.fixture
+def image_marker(docker_client: Any, base_image: str) -> Iterator[str]:
+    """A marker no image has yet; the images made with it are removed afterwards."""
+    marker = uuid.uuid4().hex
+    yield marker
+    for image in docker_client.images.list(filters={"label": f"org.panther.test-marker={marker}"}):
+        docker_client.images.remove(image.id, force=True)

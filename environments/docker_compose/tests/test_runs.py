@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,15 +62,6 @@ def eventually(condition: Callable[[], bool], what: str, limit: float = 60.0) ->
         if time.monotonic() > deadline:
             pytest.fail(f"still not so after {limit:.0f}s: {what}")
         time.sleep(0.1)
-
-
-@pytest.fixture
-def image_marker(docker_client: Any, base_image: str) -> Iterator[str]:
-    """A marker no image has yet; the images made with it are removed afterwards."""
-    marker = uuid.uuid4().hex
-    yield marker
-    for image in docker_client.images.list(filters={"label": f"org.panther.test-marker={marker}"}):
-        docker_client.images.remove(image.id, force=True)
 
 
 class HarnessProcess:

@@ -84,6 +84,20 @@ def test_client_command(tmp_path: Path) -> None:
         ("client", {"resume": True}, "resume", True),
         ("client", {"zero_rtt": True}, "zero_rtt", True),
         ("client", {"key_update": True}, "key_update", True),
+        ("client", {"connection_per_file": True}, "connection_per_file", True),
+        ("client", {"migrate_after": 0.5}, "migrate_after", 0.5),
+        (
+            "server",
+            {"faults": ["trust-addresses", "stay-on-first-path"]},
+            "faults",
+            ["trust-addresses", "stay-on-first-path"],
+        ),
+        (
+            "client",
+            {"faults": ["patient-handshake", "migrate-same-cid"]},
+            "faults",
+            ["patient-handshake", "migrate-same-cid"],
+        ),
         ("client", {"server_name": "localhost"}, "server_name", "localhost"),
         ("server", {"retry": True}, "retry", True),
         ("server", {"max_streams_bidi": 10}, "max_streams_bidi", 10),
@@ -131,6 +145,11 @@ def test_supported_features_tell_the_truth() -> None:
         ("zerortt", "client", "zero_rtt", True),
         ("keyupdate", "client", "key_update", True),
         ("handshake", "client", "key_update", False),
+        ("handshakeloss", "client", "connection_per_file", True),
+        ("handshakeloss", "client", "handshake_timeout", 60.0),
+        ("handshakecorruption", "client", "connection_per_file", True),
+        ("connectionmigration", "client", "migrate_after", 0.3),
+        ("transfer", "client", "migrate_after", None),
     ],
 )
 def test_a_test_case_becomes_the_endpoints_options(

@@ -76,6 +76,7 @@ def test_client_command(tmp_path: Path) -> None:
         ({"key_update": True}, "--key-update=1ms"),
         ({"session_file": "/s/session.pem"}, "--session-file=/s/session.pem"),
         ({"transport_params_file": "/s/tp"}, "--tp-file=/s/tp"),
+        ({"change_local_address": 0.25}, "--change-local-addr=250ms"),
         ({"extra_args": ["--max-data=2M"]}, "--max-data=2M"),
     ],
 )
@@ -147,6 +148,18 @@ def test_resumption_runs_the_client_twice_sharing_its_session_files(tmp_path: Pa
     assert first[-1:] == urls[:1] and second[-2:] == urls[1:]
 
 
+@pytest.mark.parametrize("case", ["handshakeloss", "handshakecorruption"])
+def test_the_lossy_handshake_cases_run_the_client_once_per_file(case: str, tmp_path: Path) -> None:
+    urls = ["https://127.0.0.1:4433/a", "https://127.0.0.1:4433/b", "https://127.0.0.1:4433/c"]
+    argv = manager("client", tmp_path).generate_run_argv(
+        "client", **{**COMMON, "verify_peer": False}, test_case=case, urls=urls
+    )
+    assert argv[:3] == [sys.executable, "-m", "panther_base_quic.reconnect"]
+    runs = [json.loads(run) for run in argv[3:]]
+    assert [run[-1] for run in runs] == urls
+    assert all("--handshake-timeout=60000ms" in run for run in runs)
+
+
 @pytest.mark.parametrize(
     ("case", "role", "option"),
     [
@@ -154,6 +167,7 @@ def test_resumption_runs_the_client_twice_sharing_its_session_files(tmp_path: Pa
         ("multiplexing", "server", f"--max-streams-bidi={MULTIPLEXING_STREAM_LIMIT}"),
         ("chacha20", "client", "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305"),
         ("keyupdate", "client", "--key-update=1ms"),
+        ("connectionmigration", "client", "--change-local-addr=300ms"),
     ],
 )
 def test_a_test_case_becomes_the_programs_options(case: str, role: str, option: str, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""The interop matrix for real: aioquic x ngtcp2 in both roles, every case; picoquic and
-quiche with them where their programs are installed.
+"""The interop matrix for real: aioquic x ngtcp2 in both roles, every case over a perfect
+path; quiche (its plugin's own programs, built with cargo) with them wherever cargo is,
+and picoquic where picoquicdemo is installed.
 
 Every cell must end as the README's matrix says: passed, or unsupported for the
 reason its plugin gives (an implementation's limit). A failed or error cell, or a
@@ -17,6 +18,7 @@ from cells import matrix, run_matrix
 from panther.testing import ExperimentRun, require_peer
 from panther_base_quic.cases import QUIC_TEST_CASES
 from panther_base_quic.testing import require_ngtcp2
+from panther_base_rust import cargo
 
 pytestmark = pytest.mark.timeout(3600)
 
@@ -29,7 +31,15 @@ CANNOT = {
 }
 # Pairs that disagree now and then (see the README; seen with quiche's apps): the other verdict they may end with.
 INTERMITTENT = {("zerortt", "ngtcp2", "quiche"): ("failed", "did not accept early data")}
-PEERS = {"picoquic": "picoquicdemo", "quiche": "quiche-server"}
+# How each peer is found, and how to get it when it is missing.
+PEERS = {
+    "picoquic": (lambda: shutil.which("picoquicdemo") is not None, "put picoquicdemo on PATH (see iuts/picoquic)"),
+    "quiche": (lambda: cargo.find_cargo() is not None, "install Rust 1.88 or newer (cargo), cmake, g++ and libclang"),
+}
+# The cases over an unimpaired path: every pair runs them all. The impaired cases (a
+# path that delays, loses, corrupts, blackholes or rebinds) run one cell each in
+# test_impaired.py.
+PERFECT_PATH = [name for name, case in QUIC_TEST_CASES.items() if not case.path]
 
 
 def expected(case: str, server: str, client: str) -> list[tuple[str, str]]:
@@ -56,8 +66,8 @@ def assert_cells_as_expected(run: ExperimentRun, expected_cells: int) -> None:
 
 def test_aioquic_and_ngtcp2_every_case_both_roles(tmp_path: Path) -> None:
     require_ngtcp2()
-    run = run_matrix(tmp_path, matrix(["aioquic", "ngtcp2"], ["aioquic", "ngtcp2"]))
-    assert_cells_as_expected(run, 4 * len(QUIC_TEST_CASES))
+    run = run_matrix(tmp_path, matrix(["aioquic", "ngtcp2"], ["aioquic", "ngtcp2"], PERFECT_PATH))
+    assert_cells_as_expected(run, 4 * len(PERFECT_PATH))
     goodput = [test for test in run.tests if test.matrix and test.matrix["case"] == "goodput"]
     assert len(goodput) == 4 * QUIC_TEST_CASES["goodput"].iterations
     assert all(test.measurements["goodput_mbps"] > 0 for test in goodput)
@@ -67,9 +77,10 @@ def test_aioquic_and_ngtcp2_every_case_both_roles(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
 def test_picoquic_and_quiche_with_every_other_implementation(peer: str, tmp_path: Path) -> None:
-    require_peer(peer, shutil.which(PEERS[peer]) is not None, f"put {PEERS[peer]} on PATH (see iuts/{peer})")
+    available, how_to_get = PEERS[peer]
+    require_peer(peer, available(), how_to_get)
     require_ngtcp2()
     others = ["aioquic", "ngtcp2"]
-    experiment = matrix([*others, peer], [*others, peer])
+    experiment = matrix([*others, peer], [*others, peer], PERFECT_PATH)
     run = run_matrix(tmp_path, experiment, filters=[f"interop/*/{peer}/*", f"interop/*/*/{peer}"])
-    assert_cells_as_expected(run, 5 * len(QUIC_TEST_CASES))
+    assert_cells_as_expected(run, 5 * len(PERFECT_PATH))

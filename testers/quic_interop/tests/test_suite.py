@@ -20,7 +20,16 @@ def test_the_cases_are_the_quic_vocabulary_each_with_its_checks() -> None:
     assert list(cases) == list(QUIC_TEST_CASES)
     assert all(cases[name] == case.description for name, case in QUIC_TEST_CASES.items())
     assert set(CASE_CHECKS) == set(QUIC_TEST_CASES)
-    assert all(check.name.startswith("wire: ") for checks in CASE_CHECKS.values() for check in checks)
+    # A check reads the capture ("wire: ") or the path's record ("path: ").
+    assert all(check.name.startswith(("wire: ", "path: ")) for checks in CASE_CHECKS.values() for check in checks)
+
+
+def test_an_impaired_cell_asks_for_its_path_and_its_time() -> None:
+    cell = QuicInteropSuite().cell("blackhole", "aioquic", "ngtcp2", QuicInteropOptions())
+    assert cell.network_environment["path"]["blackholes"] == [{"start": 1.0, "duration": 2.0}]
+    assert cell.network_environment["path"]["rate_mbit"] == 10
+    lossy = QuicInteropSuite().cell("handshakeloss", "aioquic", "ngtcp2", QuicInteropOptions())
+    assert lossy.network_environment["path"]["loss"] == 0.3 and lossy.timeout == 240.0
 
 
 def test_a_cell_names_the_case_and_records_the_path() -> None:

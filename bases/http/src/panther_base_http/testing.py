@@ -33,21 +33,32 @@ def http_service(
 
 
 def run_http_pair(
-    folder: Path, server: str, client: str, version: str, *, tls: bool = False, **server_keys: Any
+    folder: Path,
+    server: str,
+    client: str,
+    version: str,
+    *,
+    tls: bool = False,
+    environment: str = "local",
+    **server_keys: Any,
 ) -> ExperimentRun:
-    """Run the transfer experiment between ``server`` and ``client`` over ``version``."""
+    """Run the transfer experiment between ``server`` and ``client`` over ``version``, on
+    the network ``environment`` (``docker_compose``: each in a container of its own)."""
     protocol = {"tls": True} if tls else None
     return run_pair(
         folder,
         http_service(server, "server", version, protocol=protocol, **server_keys),
         http_service(client, "client", version, protocol=protocol),
         name=f"{server}-{client}-{version.replace('/', '')}{'-tls' if tls else ''}",
+        environment=environment,
     )
 
 
-def assert_http_transfer_passes(folder: Path, server: str, client: str, version: str, *, tls: bool = False) -> None:
+def assert_http_transfer_passes(
+    folder: Path, server: str, client: str, version: str, *, tls: bool = False, environment: str = "local"
+) -> ExperimentRun:
     """Every check passed, every file arrived, and no client folder holds a private key."""
-    run = run_http_pair(folder, server, client, version, tls=tls)
+    run = run_http_pair(folder, server, client, version, tls=tls, environment=environment)
     test = run.test()
     assert test.verdict == "passed", "\n".join(test.not_passed())
     assert run.exit_code == 0, run.output
@@ -56,3 +67,4 @@ def assert_http_transfer_passes(folder: Path, server: str, client: str, version:
     for name in ("status", "version"):
         assert test.checks[f"server HTTP {name}"]["status"] == "passed", test.checks[f"server HTTP {name}"]
     assert not private_keys_in(test.output_dir / "client")
+    return run

@@ -60,6 +60,9 @@ FIELDS: dict[str, str] = {
     "tls.handshake.extension.type": "extension",
     "tls.handshake.extensions_alpn_str": "alpn",
     "tls.quic.parameter.initial_max_streams_bidi": "max_streams_bidi",
+    "quic.crypto.offset": "crypto_offset",
+    "quic.path_challenge.data": "path_challenge",
+    "quic.path_response.data": "path_response",
 }
 
 QUIC_V1 = 0x00000001
@@ -77,6 +80,7 @@ EARLY_DATA_EXTENSION = 42
 # QUIC frame types (RFC 9000 section 19).
 STREAM_FRAMES = range(0x08, 0x10)
 MAX_STREAMS_BIDI_FRAME = 0x12
+PATH_CHALLENGE_FRAME, PATH_RESPONSE_FRAME = 0x1A, 0x1B
 HANDSHAKE_DONE_FRAME = 0x1E
 
 
@@ -109,10 +113,17 @@ class Datagram:
     connection: int | None
     long_packets: list[LongPacket] = field(default_factory=list)
     short_packets: int = 0
+    # The destination connection ID of each 1-RTT packet tshark could attribute to a connection.
+    short_dcids: list[str] = field(default_factory=list)
     # The key phase bit of each 1-RTT packet whose header protection was removed.
     key_phases: list[int] = field(default_factory=list)
     frame_types: list[int] = field(default_factory=list)
     stream_bytes: int = 0
+    # The offset of each CRYPTO frame (a TLS message sent again starts at its old offset).
+    crypto_offsets: list[int] = field(default_factory=list)
+    # The data (hex) of the PATH_CHALLENGE and PATH_RESPONSE frames, once decrypted.
+    path_challenges: list[str] = field(default_factory=list)
+    path_responses: list[str] = field(default_factory=list)
     handshake_messages: list[int] = field(default_factory=list)
     cipher_suites: list[int] = field(default_factory=list)
     extensions: list[int] = field(default_factory=list)
@@ -122,6 +133,11 @@ class Datagram:
 
     def has(self, kind: str) -> bool:
         return any(packet.kind == kind for packet in self.long_packets)
+
+    @property
+    def payload(self) -> int:
+        """UDP payload bytes (what the amplification limit counts)."""
+        return max(0, self.size - 8)
 
     @property
     def versions(self) -> set[int]:
@@ -345,6 +361,7 @@ def _datagram(row: dict[str, list[str]]) -> Datagram:
     source = _endpoint(row["ipv6_source"] or row["ip_source"], row["source_port"])
     destination = _endpoint(row["ipv6_destination"] or row["ip_destination"], row["destination_port"])
     forms = [_int(form) for form in row["header_form"]]
+    long_count = forms.count(1)
     datagram = Datagram(
         number=_int(row["number"][0]),
         time=float(row["time"][0]) if row["time"] else 0.0,
@@ -353,11 +370,16 @@ def _datagram(row: dict[str, list[str]]) -> Datagram:
         ip_version=6 if ipv6 else 4,
         size=_int(row["udp_length"][0]) if row["udp_length"] else 0,
         connection=_int(row["connection"][0]) if row["connection"] else None,
-        long_packets=_long_packets(row, forms.count(1)),
+        long_packets=_long_packets(row, long_count),
         short_packets=forms.count(0),
+        # Long-header packets come first in a datagram: the other IDs are the 1-RTT packets'.
+        short_dcids=list(row["dcid"][long_count:]),
         key_phases=[_bit(bit) for bit in row["key_phase"]],
         frame_types=[_int(frame) for frame in row["frame_type"]],
         stream_bytes=sum(_int(length) for length in row["stream_length"]),
+        crypto_offsets=[_int(offset) for offset in row["crypto_offset"]],
+        path_challenges=list(row["path_challenge"]),
+        path_responses=list(row["path_response"]),
         handshake_messages=[_int(kind) for kind in row["handshake_type"]],
         cipher_suites=[_int(suite) for suite in row["cipher_suite"]],
         extensions=[_int(kind) for kind in row["extension"]],

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from panther.services.manager import UnsupportedFeatureError
 
@@ -32,6 +32,9 @@ from panther_base_quic.cases import QUIC_TEST_CASES, QuicTestCase
 
 #: Keyword arguments for one role's command, or a function that makes them from the
 #: case and the command's other arguments (``output_dir``, for files of the service's own).
+#: How many times the client program runs: 1, 2, or once per file (``"per_file"``).
+ClientRuns = int | Literal["per_file"]
+
 RoleArguments = Mapping[str, Any] | Callable[[QuicTestCase, Mapping[str, Any]], Mapping[str, Any]]
 
 
@@ -48,8 +51,9 @@ class CaseSupport:
     unsupported_roles: tuple[str, ...] = ("server", "client")
     # 2: the client program makes one connection per run, so it runs twice (the first
     # run fetches the first file, the second the rest, sharing the files the program
-    # keeps its session in); see :mod:`panther_base_quic.reconnect`.
-    client_runs: int = 1
+    # keeps its session in); "per_file": it runs once per file, one after the other;
+    # see :mod:`panther_base_quic.reconnect`.
+    client_runs: ClientRuns = 1
 
     @classmethod
     def unsupported(cls, why: str, roles: tuple[str, ...] = ("server", "client")) -> CaseSupport:
@@ -72,7 +76,7 @@ class AppliedCase:
     """What a case adds to one service's command."""
 
     arguments: Mapping[str, Any] = field(default_factory=dict)
-    client_runs: int = 1
+    client_runs: ClientRuns = 1
 
 
 def case_arguments(

@@ -33,6 +33,16 @@ CHACHA20_SUITE = "CHACHA20_POLY1305_SHA256"
 #: The most bidirectional streams a server may allow at once in the ``multiplexing``
 #: case; fewer than the files requested, so the client must wait for MAX_STREAMS.
 MULTIPLEXING_STREAM_LIMIT = 100
+#: The link of the cases that limit the rate, as quic-interop-runner's simulator has it:
+#: 10 Mbit/s, a queue of 25 datagrams and 15 ms each way.
+LINK_10MBIT: Mapping[str, Any] = MappingProxyType({"delay_ms": 15, "rate_mbit": 10, "queue_datagrams": 25})
+#: Connections of the ``handshakeloss`` and ``handshakecorruption`` cases (the runner
+#: makes 50; at 30% loss each way a handshake may wait for several probe timeouts,
+#: so fewer keep a cell within a minute or two).
+LOSSY_HANDSHAKES = 10
+#: Bytes of DER the server's certificate has at least in ``amplificationlimit``: its
+#: first flight is then well above three times the client's first Initial (1200 bytes).
+LARGE_CERTIFICATE = 9000
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,10 @@ class QuicTestCase:
     # A measurement case repeats its transfer and reports a figure per iteration.
     iterations: int = 1
     measurement: str | None = None
+    # Seconds a cell may take (None: the tester's default).
+    timeout: float | None = None
+    # Bytes of DER the server's certificate has at least (0: the usual small one).
+    certificate_bytes: int = 0
 
     def action(self, role: str) -> str | None:
         return self.actions.get(role)  # type: ignore[call-overload, no-any-return]
@@ -187,6 +201,92 @@ QUIC_TEST_CASES: Mapping[str, QuicTestCase] = _cases(
         Files(sizes=(5 * MIB,)),
         iterations=5,
         measurement="goodput",
+    ),
+    QuicTestCase(
+        "goodput-10mbit",
+        "The goodput measurement over a 10 Mbit/s link (15 ms each way, a queue of 25 datagrams).",
+        Files(sizes=(2 * MIB,)),
+        path=LINK_10MBIT,
+        iterations=5,
+        measurement="goodput",
+    ),
+    QuicTestCase(
+        "longrtt",
+        "A handshake over a path with a 1.5 s round trip: the client's first Initial times out "
+        "before the server's answer arrives, so it sends its ClientHello again.",
+        Files(sizes=(1 * KIB,)),
+        path={"delay_ms": 750},
+    ),
+    QuicTestCase(
+        "handshakeloss",
+        f"{LOSSY_HANDSHAKES} short connections, one after the other, each fetching 1 KiB, "
+        "while the path loses 30% of the datagrams each way.",
+        Files(count=LOSSY_HANDSHAKES, size=1 * KIB),
+        actions={"client": "make one connection per file, one after the other"},
+        connections=LOSSY_HANDSHAKES,
+        path={"delay_ms": 15, "loss": 0.3},
+        timeout=240.0,
+    ),
+    QuicTestCase(
+        "transferloss",
+        "A transfer of 2 MiB while the path loses 2% of the datagrams each way.",
+        Files(sizes=(2 * MIB,)),
+        path={"delay_ms": 15, "loss": 0.02},
+    ),
+    QuicTestCase(
+        "handshakecorruption",
+        f"{LOSSY_HANDSHAKES} short connections, one after the other, each fetching 1 KiB, "
+        "while the path flips a bit in 30% of the datagrams each way.",
+        Files(count=LOSSY_HANDSHAKES, size=1 * KIB),
+        actions={"client": "make one connection per file, one after the other"},
+        connections=LOSSY_HANDSHAKES,
+        path={"delay_ms": 15, "corrupt": 0.3},
+        timeout=240.0,
+    ),
+    QuicTestCase(
+        "transfercorruption",
+        "A transfer of 2 MiB while the path flips a bit in 2% of the datagrams each way.",
+        Files(sizes=(2 * MIB,)),
+        path={"delay_ms": 15, "corrupt": 0.02},
+    ),
+    QuicTestCase(
+        "blackhole",
+        "A transfer of 5 MiB over a 10 Mbit/s link that drops everything, both ways, "
+        "from 1 s to 3 s into the test; the transfer still completes.",
+        Files(sizes=(5 * MIB,)),
+        path={**LINK_10MBIT, "blackholes": [{"start": 1.0, "duration": 2.0}]},
+    ),
+    QuicTestCase(
+        "amplificationlimit",
+        "The server's certificate is large, so its first flight is more than three times the client's "
+        "first Initial: it must not send more than three times what it received before the client's "
+        "address is validated.",
+        Files(sizes=(5 * KIB,)),
+        path={"delay_ms": 15},
+        certificate_bytes=LARGE_CERTIFICATE,
+    ),
+    QuicTestCase(
+        "rebind-port",
+        "A transfer of 2 MiB over a 10 Mbit/s link during which the path gives the client a new "
+        "port twice (a NAT rebinding): the server validates each new path and keeps serving.",
+        Files(sizes=(2 * MIB,)),
+        path={**LINK_10MBIT, "rebind": [{"at": 0.5, "change": "port"}, {"at": 1.0, "change": "port"}]},
+    ),
+    QuicTestCase(
+        "rebind-addr",
+        "A transfer of 2 MiB over a 10 Mbit/s link during which the path gives the client a new "
+        "address twice: the server validates each new path and keeps serving.",
+        Files(sizes=(2 * MIB,)),
+        path={**LINK_10MBIT, "rebind": [{"at": 0.5, "change": "address"}, {"at": 1.0, "change": "address"}]},
+    ),
+    QuicTestCase(
+        "connectionmigration",
+        "During a transfer of 2 MiB the client moves the connection to a new local address (an active "
+        "migration, with a new connection ID); the server validates the new path.",
+        Files(sizes=(2 * MIB,)),
+        actions={"client": "move the connection to a new local address during the transfer"},
+        features={"client": ("connection_migration",)},
+        path=LINK_10MBIT,
     ),
 )
 """Every test case, by name, in the order reports list them."""

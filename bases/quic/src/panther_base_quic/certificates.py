@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 # local runs connect by loopback address, people connect by "localhost".
 DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
 _VALIDITY = datetime.timedelta(days=2)
+_PADDING_NAME = "padding-{:05d}.panther.invalid"
+# DER bytes of a server certificate without padding names, about.
+_BASE_BYTES = 400
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ class CertificateSet:
         }
 
 
-def _subject_alternative_names(names: Iterable[str]) -> x509.SubjectAlternativeName:
+def _subject_alternative_names(names: Iterable[str], padding: int = 0) -> x509.SubjectAlternativeName:
+    """The SANs of ``names`` and the default names; with ``padding``, also that many bytes
+    of names under ``.invalid`` (RFC 6761: never resolved), to make the certificate large."""
     from cryptography import x509
 
     entries: list[x509.GeneralName] = []
@@ -90,6 +95,9 @@ def _subject_alternative_names(names: Iterable[str]) -> x509.SubjectAlternativeN
             entries.append(x509.IPAddress(ipaddress.ip_address(name)))
         except ValueError:
             entries.append(x509.DNSName(name))
+    # Each name costs its length plus two bytes of DER.
+    for number in range(-(-padding // (len(_PADDING_NAME.format(0)) + 2))):
+        entries.append(x509.DNSName(_PADDING_NAME.format(number)))
     return x509.SubjectAlternativeName(entries)
 
 
@@ -153,9 +161,12 @@ def make_authority(folder: Path) -> CertificateAuthority:
     return CertificateAuthority(ca_file=ca_file, key_pem=key_pem)
 
 
-def issue_certificates(authority: CertificateAuthority, folder: Path, names: Iterable[str]) -> CertificateSet:
+def issue_certificates(
+    authority: CertificateAuthority, folder: Path, names: Iterable[str], *, min_bytes: int = 0
+) -> CertificateSet:
     """A server certificate and key signed by ``authority``, in ``folder`` with a copy of
-    its CA certificate. The SANs are ``names`` plus localhost, 127.0.0.1 and ::1."""
+    its CA certificate. The SANs are ``names`` plus localhost, 127.0.0.1 and ::1, and
+    names under ``.invalid`` until the certificate has ``min_bytes`` of DER."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -176,7 +187,7 @@ def issue_certificates(authority: CertificateAuthority, folder: Path, names: Ite
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_subject_alternative_names(names), critical=False)
+        .add_extension(_subject_alternative_names(names, padding=max(0, min_bytes - _BASE_BYTES)), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
@@ -196,14 +207,14 @@ def issue_certificates(authority: CertificateAuthority, folder: Path, names: Ite
     return certificates
 
 
-def make_certificates(folder: Path, names: Iterable[str]) -> CertificateSet:
+def make_certificates(folder: Path, names: Iterable[str], *, min_bytes: int = 0) -> CertificateSet:
     """Create ``ca.pem``, ``cert.pem`` and ``key.pem`` (0600) in ``folder``: a fresh CA and
     a server certificate it signed.
 
     The server certificate's SANs are ``names`` (typically the test's service names
     and the addresses they are reached at) plus localhost, 127.0.0.1 and ::1.
     """
-    return issue_certificates(make_authority(folder), folder, names)
+    return issue_certificates(make_authority(folder), folder, names, min_bytes=min_bytes)
 
 
 def certificate_names(names: Iterable[str]) -> frozenset[str]:

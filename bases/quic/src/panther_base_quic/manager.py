@@ -104,25 +104,30 @@ class BaseQUICServiceManager(BaseServiceManager):
         kwargs = {**kwargs, **applied.arguments}
         if applied.client_runs == 1:
             return super().generate_run_argv(role=role, **kwargs)
-        return self._reconnecting_argv(role, list(arguments.get("urls") or []), kwargs)
+        urls = list(arguments.get("urls") or [])
+        if applied.client_runs == "per_file":
+            runs = [[url] for url in urls] or [urls]
+        else:
+            runs = [urls[:1], urls[1:]] if len(urls) > 1 else [urls, urls]
+        return self._reconnecting_argv(role, runs, kwargs)
 
-    def _reconnecting_argv(self, role: str, urls: list[str], kwargs: dict[str, Any]) -> list[str]:
-        """Two runs of the client: the first fetches the first URL, the second the rest."""
+    def _reconnecting_argv(self, role: str, shares: list[list[str]], kwargs: dict[str, Any]) -> list[str]:
+        """Several runs of the client, one after the other, each fetching its share of the URLs."""
         if self.context is not None and self.context.environment != "local":
             # The runs are chained by this package's Python module, which an
             # implementation's own image does not hold.
             raise UnsupportedFeatureError(
-                f"{self.implementation_name}: running the client twice (resumption, 0-RTT) needs the local "
+                f"{self.implementation_name}: running the client more than once (resumption, 0-RTT, "
+                "one connection per file) needs the local "
                 f"network environment, not {self.context.environment}"
             )
-        halves = [urls[:1], urls[1:]] if len(urls) > 1 else [urls, urls]
         # Each run's command is made by the usual template method; only the command
-        # that runs both is announced.
+        # that runs them all is announced.
         bus, self.event_bus = self.event_bus, None
         try:
             runs = [
-                super(BaseQUICServiceManager, self).generate_run_argv(role=role, **{**kwargs, "urls": half})
-                for half in halves
+                super(BaseQUICServiceManager, self).generate_run_argv(role=role, **{**kwargs, "urls": share})
+                for share in shares
             ]
         finally:
             self.event_bus = bus

@@ -138,7 +138,7 @@ class QUICProtocol(BaseProtocol):
         case_name = self._test_case(test, services)
         case = quic_test_case(case_name) if case_name else None
         plan = self._transfer_plan(test, services)
-        generated = self._generated_certificates(test, services)
+        generated = self._generated_certificates(test, services, case.certificate_bytes if case else 0)
         for service in services:
             config = test.protocol_configs[service.name]
             version = _config_value(config, "version") or (case.version if case else DEFAULT_VERSION)
@@ -213,15 +213,20 @@ class QUICProtocol(BaseProtocol):
             test.protocol_configs, [service.name for service in services], plan_of=self._service_plan
         )
 
-    def _generated_certificates(self, test: TestContext, services: list[ServiceContext]) -> CertificateSet | None:
+    def _generated_certificates(
+        self, test: TestContext, services: list[ServiceContext], min_bytes: int = 0
+    ) -> CertificateSet | None:
+        """The test's certificate: the run's shared one, or one of its own for other names
+        or for a case that asks for a large certificate (``min_bytes`` of DER)."""
         if all(self._user_tls(test, service.name) for service in services):
             return None
         names = [service.name for service in services] + [service.host for service in services]
-        if self._shared_certificates is not None and certificate_names(names) <= self._shared_names:
-            return self._shared_certificates
+        shared = self._shared_certificates
+        if shared is not None and not min_bytes and certificate_names(names) <= self._shared_names:
+            return shared
         if self._authority is not None:
-            return issue_certificates(self._authority, test.output_dir / "tls", names)
-        return make_certificates(test.output_dir / "tls", names)
+            return issue_certificates(self._authority, test.output_dir / "tls", names, min_bytes=min_bytes)
+        return make_certificates(test.output_dir / "tls", names, min_bytes=min_bytes)
 
     @staticmethod
     def _user_tls(test: TestContext, name: str) -> bool:

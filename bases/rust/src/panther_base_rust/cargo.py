@@ -129,7 +129,8 @@ def cargo_argv(
 
 
 @contextmanager
-def _locked(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
+def locked(path: Path, waiting: Callable[[], None]) -> Iterator[None]:
+    """Hold the lock file ``path`` (``waiting`` is told when another process holds it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
         try:
@@ -183,7 +184,7 @@ def build(
             f"cargo is not installed: building {', '.join(project.binaries)} from source needs Rust's cargo{needs}; "
             "install Rust (https://rustup.rs) so that cargo is on PATH or in ~/.cargo/bin"
         )
-    with _locked(root / "lock", lambda: announce(f"waiting for another build of {project.package} to finish")):
+    with locked(root / "lock", lambda: announce(f"waiting for another build of {project.package} to finish")):
         if _cached(folder, project):  # built by the process we waited for
             return CargoBuild(folder, key, compiled=False, seconds=time.monotonic() - began)
         return _compile(project, features, release, cargo, root, key, began, announce, timeout)
@@ -209,7 +210,7 @@ def run_tests(
     if cargo is None:
         raise CargoBuildError(f"cargo is not installed: testing {project.package} needs it")
     root = (cache or cache_root()) / "rust" / project.package
-    with _locked(root / "lock", lambda: None):
+    with locked(root / "lock", lambda: None):
         source = _copy_sources(project, root)
         return subprocess.run(
             cargo_argv(cargo, source / "Cargo.toml", features, command="test"),

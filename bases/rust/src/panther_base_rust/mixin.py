@@ -15,13 +15,16 @@ built program. In a container the image builds the same program
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from panther.events import ServicePreparationEvent
 from panther.services.manager import BaseServiceManager, ServiceManagerError
 
 from panther_base_rust import cargo
-from panther_base_rust.docker import cargo_dockerfile
+from panther_base_rust.docker import build_context, cargo_dockerfile
 
 DEFAULT_RUNTIME_CONFIG = {"RUST_LOG": "info", "RUST_BACKTRACE": "1"}
 
@@ -116,5 +119,25 @@ class RustServiceMixin(BaseServiceManager):
         if project is None:
             return None
         return cargo_dockerfile(
-            self._get_implementation_name(), project, self.cargo_build_argv(), runtime_packages=runtime_packages or []
+            self._get_implementation_name(),
+            project,
+            self.cargo_build_argv(),
+            features=self._checked_features(),
+            runtime_packages=runtime_packages or [],
         )
+
+    def docker_build_context(self, folder: Path) -> AbstractContextManager[None]:
+        """The host's toolchain, the locked crates and the cached target folder, for the
+        image of ``_get_cargo_project()`` (:func:`panther_base_rust.docker.build_context`)."""
+        project = self._get_cargo_project()
+        if project is None:
+            return super().docker_build_context(folder)
+        return self._cargo_context(project, folder)
+
+    @contextmanager
+    def _cargo_context(self, project: cargo.CargoProject, folder: Path) -> Iterator[None]:
+        try:
+            with build_context(project, folder):
+                yield
+        except cargo.CargoBuildError as error:
+            raise ServiceManagerError(f"{self._get_implementation_name()}: {error}") from None

@@ -26,11 +26,12 @@ import msgspec
 
 from panther.config.decoding import decode, describe_value
 from panther.config.errors import ConfigError
-from panther.config.models import ExperimentConfig, MatrixConfig, ServiceConfig, TestConfig
+from panther.config.models import ExperimentConfig, MatrixConfig, NetworkEnvironmentConfig, ServiceConfig, TestConfig
 from panther.config.resolution import PluginResolver
 from panther.config.resolved import CellCoordinates, MatrixAxes, MatrixCell, ResolvedTest
 from panther.config.rules import SERVICE_NAME, check_test
 from panther.config.yaml_source import DocPath, SourceDocument, format_path
+from panther.netpath.config import PathConfig
 from panther.plugins.manifest import manifest_of
 from panther.services.manager import UnsupportedFeatureError
 from panther.suites import SuiteCell, TestSuite, suite_for_run
@@ -89,6 +90,11 @@ def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tup
                     cells.append(_unsupported_cell(resolver, index, test, matrix_cell, known[case]))
                     continue
                 config = _cell_test(document, test, written, coordinates, cell, known[case], suite_class, path)
+                cannot = _path_out_of_reach(resolver, index, config)
+                if cannot is not None:
+                    matrix_cell.unsupported = cannot
+                    cells.append(_unsupported_cell(resolver, index, test, matrix_cell, known[case]))
+                    continue
                 resolved = _resolve_cell(resolver, index, config, coordinates, suite_class, path)
                 resolved.matrix = matrix_cell
                 cells.append(resolved)
@@ -302,6 +308,26 @@ def _cell_test(
         timeout=timeout,
         iterations=iterations,
     )
+
+
+def _path_out_of_reach(resolver: PluginResolver, index: int, config: TestConfig) -> str | None:
+    """Why the matrix's network environment cannot give a cell the path it asks for
+    (``path_problem``: a rebinding to a new address in Docker), or None.
+
+    The case is fine and so is the environment: the cell is ``unsupported`` there, and
+    the rest of the matrix runs.
+    """
+    try:
+        _, network = resolver.network_environment(config.network_environment, ("tests", index, "network_environment"))
+    except ConfigError:
+        return None  # a mistake: resolving the cell reports it
+    path = getattr(network, "path", None)
+    if not isinstance(network, NetworkEnvironmentConfig) or not isinstance(path, PathConfig):
+        return None
+    problem = network.path_problem(path)
+    if problem is None:
+        return None
+    return f"the network environment {network.type} cannot give this case its path: {problem[1]}"
 
 
 def _unsupported_cell(

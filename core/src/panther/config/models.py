@@ -8,9 +8,12 @@ and decoded against the owning plugin's own Struct once the plugin is known; see
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
+
+if TYPE_CHECKING:
+    from panther.netpath.config import PathConfig, Problem
 
 Role = Literal["server", "client", "peer"]
 
@@ -42,6 +45,12 @@ class NetworkEnvironmentConfig(msgspec.Struct, kw_only=True):
     """``type`` picks the plugin; the other keys are the plugin's own options."""
 
     type: str = "local"
+
+    def path_problem(self, path: PathConfig) -> Problem | None:
+        """What of ``path`` (this environment's ``path:`` block, valid in itself) this
+        environment cannot do: (where in ``path``, what, expected, found), which the loader
+        reports with the file and the line; None when it can do all of it."""
+        return None
 
 
 class ExecutionEnvironmentConfig(_Strict):

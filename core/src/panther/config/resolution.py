@@ -97,6 +97,8 @@ class PluginResolver:
         if not isinstance(config, PathConfig):
             return
         problem = path_problem(config, timeout)
+        if problem is None and isinstance(network_config, NetworkEnvironmentConfig):
+            problem = network_config.path_problem(config)
         if problem is not None:
             where, message, expected, found = problem
             raise self.document.error(message, (*path, *where), expected=expected, found=found)

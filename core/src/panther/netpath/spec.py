@@ -1,6 +1,6 @@
 """``relay.json``: what the environment asks one relay process to do.
 
-The environment that owns the path (``local``, later ``docker_compose``) writes it;
+The environment that owns the path (``local``, ``docker_compose``) writes it;
 ``python -m panther.netpath relay.json`` reads it. File descriptors are given when the
 environment has already bound the relay's sockets (``local`` does, so that the clients'
 address exists before anything starts); otherwise the relay binds ``listen`` itself.

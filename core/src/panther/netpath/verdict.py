@@ -19,8 +19,12 @@ from panther.services.outcome import Check
 
 CHECK_NAME = "network path"
 #: Share of datagrams sent late above which the relay is said not to have kept up
-#: (and at least this many: a loaded host delays a few now and then).
-LATE_SHARE = 0.01
+#: (and at least this many). A relay slower than the configured rate falls further
+#: behind with every datagram, so most of them leave late; a loaded host merely
+#: deschedules it now and then, and a few percent leave late by tens of
+#: milliseconds while the rate is still kept (measured: 1-7 % at load 6 on 2 cores,
+#: with 8.7-9.2 Mbit/s delivered over a 10 Mbit/s path).
+LATE_SHARE = 0.10
 LATE_COUNT = 10
 
 
@@ -35,6 +39,8 @@ def path_checks(path: NetworkPath, log: Path, exit_code: int | None) -> list[Che
     reason = describe(record)
     lag = relay_lag(record)
     if lag is None:
+        if record.relay.late:
+            reason += f"; note: {_lateness(record)}"
         return [Check(name=CHECK_NAME, status="passed", reason=reason, evidence=evidence)]
     rates = sorted({s["rate_mbit"] for s in record.impairments.values() if s.get("rate_mbit") is not None})
     if rates:
@@ -55,10 +61,14 @@ def relay_lag(record: PathRecord) -> str | None:
     if health.socket_drops:
         problems.append(f"the kernel dropped {health.socket_drops} datagrams the relay did not read in time")
     if health.late >= LATE_COUNT and health.late > LATE_SHARE * forwarded:
-        problems.append(
-            f"{health.late} of {forwarded} datagrams left late (worst {health.max_lateness_ms:.1f} ms after due)"
-        )
+        problems.append(_lateness(record))
     return "; ".join(problems) or None
+
+
+def _lateness(record: PathRecord) -> str:
+    forwarded = sum(counters.forwarded for counters in record.counters.values())
+    health = record.relay
+    return f"{health.late} of {forwarded} datagrams left late (worst {health.max_lateness_ms:.1f} ms after due)"
 
 
 def describe(record: PathRecord) -> str:

@@ -16,6 +16,7 @@ import shutil
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -185,6 +186,15 @@ class BaseServiceManager(ABC):
     def generate_dockerfile_content(self) -> str | None:
         """A Dockerfile for the docker_compose environment, or None when there is none."""
         return None
+
+    def docker_build_context(self, folder: Path) -> AbstractContextManager[None]:
+        """Write the files the Dockerfile's ``COPY`` steps read into ``folder``, the build
+        context, when the image is about to be built (never when it exists already).
+
+        The image is built inside the ``with`` block; raise :class:`ServiceManagerError`
+        when the files cannot be had. Default: the context holds only the Dockerfile.
+        """
+        return nullcontext()
 
     def generate_deployment_commands(self) -> str:
         """A human-readable command to start the server, for documentation and reports."""

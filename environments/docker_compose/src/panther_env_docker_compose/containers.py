@@ -203,6 +203,24 @@ class ContainerService(RunningService):
             self.container.kill(signal=name)
 
 
+def port_bound(pid: int, transport: str, port: int) -> bool:
+    """Whether a socket in the network namespace of process ``pid`` (a container's, seen
+    from this host) is bound to ``port`` (and listens, for TCP)."""
+    for table in (transport, f"{transport}6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) != port:
+                continue
+            if transport == "tcp" and fields[3] != "0A":  # not LISTEN
+                continue
+            return True
+    return False
+
+
 class ContainerPortProbe(ReadinessProbe):
     """Ready once a socket in the container's network namespace is bound to the port.
 
@@ -215,21 +233,7 @@ class ContainerPortProbe(ReadinessProbe):
 
     def attempt(self, timeout: float) -> bool:
         pid = self.service.pid
-        if pid is None:
-            return False
-        for table in (self.transport, f"{self.transport}6"):
-            try:
-                lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for line in lines:
-                fields = line.split()
-                if int(fields[1].rsplit(":", 1)[1], 16) != self.port:
-                    continue
-                if self.transport == "tcp" and fields[3] != "0A":  # not LISTEN
-                    continue
-                return True
-        return False
+        return pid is not None and port_bound(pid, self.transport, self.port)
 
     def describe(self) -> str:
         return f"{self.transport} port {self.host}:{self.port} bound in container {self.service.name}"

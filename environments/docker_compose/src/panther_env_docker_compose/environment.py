@@ -4,7 +4,8 @@ Per test iteration: one user-defined bridge network with its own subnet, one ima
 per implementation (see :mod:`panther_env_docker_compose.implementation_images`) and
 one container per service. A server listens on its fixed address on that network,
 which the harness on this host reaches for readiness probes; clients reach their
-server by its service name. Each service's folder is bind-mounted into its
+server by its service name, or, when the test has a ``path:``, the relay that stands
+between them (see :mod:`panther_env_docker_compose.netpath`). Each service's folder is bind-mounted into its
 container, and the container's output is copied to the usual
 ``stdout.log``/``stderr.log`` as it comes.
 
@@ -39,6 +40,8 @@ from panther.environments.base import (
     folder_name,
     port_mapping,
 )
+from panther.netpath.config import PathConfig, Problem
+from panther.netpath.files import PATH_FOLDER
 from panther.plugins.manifest import register_plugin
 from panther.services.context import ServiceContext
 from panther.services.readiness import ReadinessProbe
@@ -60,7 +63,14 @@ from panther_env_docker_compose.containers import (
 )
 from panther_env_docker_compose.engine import DockerBuildError, DockerUnavailableError, connect
 from panther_env_docker_compose.gate import SHELL, Gate
-from panther_env_docker_compose.implementation_images import implementation_image
+from panther_env_docker_compose.implementation_images import ensure_image, implementation_image, relay_recipe
+from panther_env_docker_compose.netpath import (
+    CONTAINER_PATH_DIR,
+    RELAY_HOSTNAME,
+    ContainerRelay,
+    PathStartError,
+    relay_compose_service,
+)
 from panther_env_docker_compose.preparation import PreparedImages, prepare_images
 from panther_env_docker_compose.subnets import POOL, PREFIX, free_subnets
 
@@ -77,6 +87,8 @@ UNPRIVILEGED_USER = (65534, 65534)
 #: Where a service sees its own folder.
 CONTAINER_OUTPUT_DIR = PurePosixPath("/panther/output")
 COMPOSE_FILE = "docker-compose.yml"
+#: The relay's entry in ``docker-compose.yml``.
+RELAY_COMPOSE_NAME = "netpath-relay"
 IMAGE_BUILD_LOG = "image-build.log"
 # Any port will do for a protocol without a default: each container has its own address.
 FALLBACK_PORT = 4443
@@ -92,12 +104,26 @@ class DockerComposeConfig(NetworkEnvironmentConfig, kw_only=True, forbid_unknown
     readiness_timeout: float = 60.0
     # Seconds between SIGTERM and SIGKILL when the harness stops a container.
     stop_grace: float = 2.0
+    # A path between the clients and their servers: the relay of ``local``, in a container.
+    path: PathConfig | None = None
 
     def __post_init__(self) -> None:
         if self.readiness_timeout <= 0:
             raise ValueError(f"readiness_timeout must be positive, got {self.readiness_timeout}")
         if self.stop_grace < 0:
             raise ValueError(f"stop_grace must not be negative, got {self.stop_grace}")
+
+    def path_problem(self, path: PathConfig) -> Problem | None:
+        for index, event in enumerate(path.rebind):
+            if event.change == "address":
+                return (
+                    ("rebind", index, "change"),
+                    "a rebinding to a new address is not offered on docker_compose "
+                    "(the relay's container has one address on the test's network)",
+                    "change: port",
+                    "change: address",
+                )
+        return None
 
 
 @register_plugin(
@@ -166,7 +192,9 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
         self._exits = ExitWatcher(self.client, OWNER_LABEL, self.owner_id)
         hosts = subnet.hosts()
         next(hosts)  # the first address is the bridge itself: this host's side of the network
-        contexts = self.service_contexts(test, service_view=lambda _folder: CONTAINER_OUTPUT_DIR)
+        contexts = self.service_contexts(
+            test, service_view=lambda _folder: CONTAINER_OUTPUT_DIR, reserved={PATH_FOLDER}
+        )
         for name, context in contexts.items():
             context.host = self._addresses[name] = str(next(hosts))
             if context.role in LISTENING_ROLES:
@@ -176,6 +204,20 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 context.port = (declared[1] if declared else 0) or protocol_port or FALLBACK_PORT
         # By name: the network's DNS resolves a service name to its container.
         self.aim_clients(contexts, lambda name, _target: name)
+        path = self.docker_config.path
+        if path is not None:
+            address = str(next(hosts))
+            try:
+                self.path = ContainerRelay.deploy(
+                    path,
+                    contexts,
+                    self.test_dir,
+                    address=address,
+                    create=lambda folder, argv: self._create_relay(folder, argv, address),
+                    cancellation=self.cancellation,
+                )
+            except (PathStartError, ServiceStartError) as exc:
+                raise ValueError(str(exc)) from None
         return contexts
 
     def _create_network(self) -> ipaddress.IPv4Network:
@@ -219,6 +261,53 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             for name in folders + files:
                 os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
         return f"{uid}:{gid}"
+
+    def _create_relay(self, folder: Path, argv: list[str], address: str) -> Container:
+        """The (not yet started) container of the test's path relay, working in ``folder``."""
+        from docker.errors import APIError, ImageNotFound
+
+        image = self._relay_image(folder)
+        env = {RUN_MARKER: self.run_id}
+        user = self._container_user(folder)
+        endpoint = self.client.api.create_endpoint_config(ipv4_address=address)
+        with self._compose_lock:
+            self._compose_services[RELAY_COMPOSE_NAME] = relay_compose_service(
+                image, address=address, env=env, labels=self.labels, user=user, folder=folder
+            )
+            self._write_compose_file()
+        try:
+            return self.client.containers.create(
+                image,
+                command=argv,
+                # Never a service's name: those join the network name with "-".
+                name=f"{self.network_name}.path",
+                environment=env,
+                volumes={str(folder.resolve()): {"bind": str(CONTAINER_PATH_DIR), "mode": "rw"}},
+                labels=self.labels,
+                user=user,
+                working_dir=str(CONTAINER_PATH_DIR),
+                hostname=RELAY_HOSTNAME,
+                network=self.network_name,
+                networking_config={self.network_name: endpoint},
+                init=True,  # passes SIGTERM on: the relay then writes its record
+                stdin_open=False,
+                tty=False,
+            )
+        except (APIError, ImageNotFound) as exc:
+            raise PathStartError(f"could not create the network path relay's container: {exc}") from None
+
+    def _relay_image(self, folder: Path) -> str:
+        """The relay's image: made in the experiment's prepare phase, else here."""
+        prepared = self.preparation.data
+        if isinstance(prepared, PreparedImages) and prepared.relay is not None:
+            return prepared.relay
+        try:
+            recipe = relay_recipe(base_image=self.experiment.docker.base_image)
+            return ensure_image(recipe, build=self.experiment.docker.build, log_path=folder / IMAGE_BUILD_LOG)
+        except DockerBuildError as exc:
+            raise PathStartError(f"no image for the network path relay: {exc}") from None
+        except DockerUnavailableError as exc:
+            raise PathStartError(str(exc)) from None
 
     # ------------------------------------------------------------------ stage, start
     def stage(self, launches: Sequence[ServiceLaunch]) -> None:
@@ -329,14 +418,17 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
                 "host_dir": str(launch.context.host_output_dir.resolve()),
                 "target": launch.context.target,
             }
-            write_compose_file(
-                self.test_dir / COMPOSE_FILE,
-                network=self.network_name,
-                subnet=str(self._subnet),  # set together with the network
-                labels=self.labels,
-                services=self._compose_services,
-                container_dir=str(CONTAINER_OUTPUT_DIR),
-            )
+            self._write_compose_file()
+
+    def _write_compose_file(self) -> None:
+        write_compose_file(
+            self.test_dir / COMPOSE_FILE,
+            network=self.network_name,
+            subnet=str(self._subnet),  # set together with the network
+            labels=self.labels,
+            services=self._compose_services,
+            container_dir=str(CONTAINER_OUTPUT_DIR),
+        )
 
     def _image_for(self, launch: ServiceLaunch) -> str:
         """The implementation's image: made in the experiment's prepare phase, so here
@@ -367,6 +459,8 @@ class DockerComposeNetworkEnvironment(NetworkEnvironment):
             list(workers.map(lambda service: service.stop(grace=grace), self._services))
             list(workers.map(lambda staged: self._discard(staged[1]), self._staged.values()))
         self._staged.clear()
+        if self.path is not None:
+            self.path.stop()
         if self._exits is not None:
             self._exits.close()
             self._exits = None

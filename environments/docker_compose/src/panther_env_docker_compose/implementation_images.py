@@ -17,6 +17,7 @@ that pip fetches from an index are not part of the digest: ``panther docker clea
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -28,13 +29,15 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from panther.services.docker_build import BUILDER_IMAGE_ARG, RUNTIME_IMAGE_ARG, RUNTIME_USER
+from panther.services.manager import ServiceManagerError
 
 from panther_env_docker_compose.engine import DockerBuildError, connect, image_exists
 from panther_env_docker_compose.image_build import ERROR_PREFIX
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
 
 IMPLEMENTATION_LABEL = "org.panther.implementation"
 VENV = "/opt/panther"
+#: The name of the network path relay's image (``panther/netpath-relay:<digest>``).
+RELAY_IMAGE = "netpath-relay"
 
 _ARG_DEFAULT = re.compile(r"^ARG\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)\s*$", re.MULTILINE)
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -67,6 +72,10 @@ class ImageRecipe:
     buildargs: tuple[tuple[str, str], ...] = ()
     #: Folders of the local distributions whose wheels go into the build context.
     projects: tuple[Path, ...] = ()
+    #: Requirements whose wheels pip fetches from its index into the build context too.
+    requirements: tuple[str, ...] = ()
+    #: The manager's ``docker_build_context``: writes the files its Dockerfile copies.
+    context: Callable[[Path], AbstractContextManager[None]] | None = field(default=None, compare=False)
 
     @property
     def ready_made(self) -> bool:
@@ -93,7 +102,8 @@ def image_recipe(manager: BaseServiceManager, *, base_image: str) -> ImageRecipe
     digest.update(dockerfile.encode())
     digest.update(json.dumps(buildargs, sort_keys=True).encode())
     tag = f"panther/{_tag_name(name)}:{digest.hexdigest()[:16]}"
-    return ImageRecipe(name, tag, dockerfile, tuple(sorted(buildargs.items())), projects)
+    context = None if projects else manager.docker_build_context
+    return ImageRecipe(name, tag, dockerfile, tuple(sorted(buildargs.items())), projects, context=context)
 
 
 def implementation_image(
@@ -109,7 +119,34 @@ def implementation_image(
     The build log goes to ``log_path``; a failed build raises :class:`DockerBuildError`
     with the end of that log, a cancelled one :class:`BuildCancelled`.
     """
-    recipe = image_recipe(manager, base_image=base_image)
+    return ensure_image(
+        image_recipe(manager, base_image=base_image), build=build, log_path=log_path, cancellation=cancellation
+    )
+
+
+def relay_recipe(*, base_image: str) -> ImageRecipe:
+    """The recipe of the network path relay's image: the base image with the harness installed.
+
+    From the harness's source folder when it is installed from one, else the same
+    version from the index pip is configured with.
+    """
+    from panther.netpath.relay import Relay
+
+    projects = local_projects(Relay)
+    requirements = () if projects else (f"panther-harness=={importlib.metadata.version('panther-harness')}",)
+    dockerfile = wheel_dockerfile(base_image)
+    digest = hashlib.sha256(_image_id(base_image, "the base image of the network path relay").encode())
+    for project in projects:
+        digest.update(source_digest(project).encode())
+    for requirement in requirements:
+        digest.update(requirement.encode())
+    digest.update(dockerfile.encode())
+    tag = f"panther/{RELAY_IMAGE}:{digest.hexdigest()[:16]}"
+    return ImageRecipe(RELAY_IMAGE, tag, dockerfile, projects=projects, requirements=requirements)
+
+
+def ensure_image(recipe: ImageRecipe, *, build: bool, log_path: Path, cancellation: Cancellation | None = None) -> str:
+    """The tag of ``recipe``'s image, made if it is missing (see :func:`implementation_image`)."""
     if recipe.ready_made:
         return recipe.tag
     with _build_lock(recipe.tag):
@@ -127,8 +164,10 @@ def make_image(recipe: ImageRecipe, *, log_path: Path, cancellation: Cancellatio
     """Build the image of ``recipe`` (its wheels first, when it has any)."""
     with tempfile.TemporaryDirectory(prefix="panther-image-") as workdir:
         context = Path(workdir)
-        if recipe.projects:
-            _build_wheels(recipe.projects, context / "wheels", log_path, cancellation)
+        if recipe.projects or recipe.requirements:
+            _build_wheels(
+                (*map(str, recipe.projects), *recipe.requirements), context / "wheels", log_path, cancellation
+            )
         (context / "Dockerfile").write_text(recipe.dockerfile)
         with open(log_path, "a") as log:
             for arg, image in recipe.buildargs:
@@ -140,9 +179,13 @@ def make_image(recipe: ImageRecipe, *, log_path: Path, cancellation: Cancellatio
             "labels": {IMPLEMENTATION_LABEL: recipe.implementation},
         }
         argv = [sys.executable, "-m", "panther_env_docker_compose.image_build", json.dumps(spec)]
-        code, output = run_child(
-            argv, what=f"building image {recipe.tag}", log_path=log_path, cancellation=cancellation
-        )
+        try:
+            with recipe.context(context) if recipe.context else contextlib.nullcontext():
+                code, output = run_child(
+                    argv, what=f"building image {recipe.tag}", log_path=log_path, cancellation=cancellation
+                )
+        except ServiceManagerError as exc:
+            raise DockerBuildError(f"building image {recipe.tag} failed: {exc}") from None
     if code != 0:
         errors = [line[len(ERROR_PREFIX) :] for line in output.splitlines() if line.startswith(ERROR_PREFIX)]
         reason = errors[-1] if errors else f"exit code {code}"
@@ -285,15 +328,19 @@ def _tag_name(name: str) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.") or "implementation"
 
 
-def _build_wheels(projects: tuple[Path, ...], wheels: Path, log_path: Path, cancellation: Cancellation | None) -> None:
-    # All local projects in one call, so that in-repo requirements resolve to these
-    # folders instead of an index; the rest come from the index pip is configured with.
-    argv = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), *map(str, projects)]
+def _build_wheels(projects: tuple[str, ...], wheels: Path, log_path: Path, cancellation: Cancellation | None) -> None:
+    """Wheels of ``projects`` (folders or requirements) and of everything they need.
+
+    All in one call, so that in-repo requirements resolve to these folders instead of
+    an index; the rest come from the index pip is configured with.
+    """
+    argv = [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels), *projects]
     with open(log_path, "a") as log:
         log.write(f"$ {' '.join(argv)}\n")
     code, output = run_child(argv, what="building wheels", log_path=log_path, cancellation=cancellation)
     if code != 0:
-        raise DockerBuildError(f"could not build wheels of {', '.join(p.name for p in projects)}:\n{output}")
+        names = ", ".join(Path(project).name if os.sep in project else project for project in projects)
+        raise DockerBuildError(f"could not build wheels of {names}:\n{output}")
 
 
 def _substitutions(dockerfile: str, base_image: str) -> dict[str, str]:

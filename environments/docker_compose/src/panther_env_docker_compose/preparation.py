@@ -3,7 +3,8 @@
 In this order, each a step on the console (:class:`~panther.events.PreparationStepEvent`):
 remove what killed harnesses left on the engine; make the base image when it is
 missing (debootstrap, minutes; only when ``docker.build`` allows it); find each
-implementation's image and build the ones that are missing. A test therefore starts
+implementation's image and build the ones that are missing, and the network path
+relay's image when a test has a ``path:``. A test therefore starts
 with every image it needs: the first run of an experiment gives the verdicts the
 second gives. A build that fails ends only the tests that need its image, with the
 end of its log; Ctrl-C ends a build within a fraction of a second.
@@ -26,7 +27,7 @@ from panther.services.manager import ServiceManagerError
 
 from panther_env_docker_compose.cleanup import remove_dead_runs
 from panther_env_docker_compose.engine import DockerBuildError, DockerUnavailableError, connect, image_exists
-from panther_env_docker_compose.implementation_images import ImageRecipe, image_recipe, make_image
+from panther_env_docker_compose.implementation_images import ImageRecipe, image_recipe, make_image, relay_recipe
 from panther_env_docker_compose.subprocesses import BuildCancelled
 
 if TYPE_CHECKING:
@@ -39,9 +40,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class PreparedImages:
-    """The image of each service, by (test index, service name)."""
+    """The image of each service, by (test index, service name), and the path relay's."""
 
     images: dict[tuple[int, str], str] = field(default_factory=dict)
+    relay: str | None = None
 
 
 def prepare_images(
@@ -84,6 +86,18 @@ def prepare_images(
             prepared.data.images[key] = recipe.tag
         else:
             prepared.failures.setdefault(key[0], f"no image for {recipe.implementation}: {failure}")
+    with_path = [test.index for test in tests if getattr(test.network_environment_config, "path", None) is not None]
+    if with_path:
+        try:
+            relay = relay_recipe(base_image=base_image)
+            failure = _ensure(relay, experiment, bus, output_dir, cancellation)
+        except DockerBuildError as exc:
+            failure = str(exc)
+        if failure is None:
+            prepared.data.relay = relay.tag
+        else:
+            for index in with_path:
+                prepared.failures.setdefault(index, f"no image for the network path relay: {failure}")
     return prepared
 
 

@@ -8,13 +8,16 @@ again, and fails unless the server resumed the session; ``--zero-rtt`` also send
 the second connection's requests as 0-RTT data and fails unless the server
 accepted them. ``--key-update`` updates the 1-RTT keys once the handshake is
 confirmed and proves, with a PING acknowledged under the new keys, that the server
-followed.
+followed. ``--connection-per-file`` fetches each file over a connection of its own,
+one after the other; ``--migrate-after`` moves the connection to a new local port
+(and a new connection ID) that many seconds after the handshake.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,6 +40,7 @@ from panther_iut_aioquic.endpoint import (
     fail,
     version_label,
 )
+from panther_iut_aioquic.faults import PATIENT_INITIAL_RTT
 from panther_iut_aioquic.http import HttpEndpointProtocol
 from panther_iut_aioquic.qlog import EndpointQlog, negotiated_version, trace_of
 
@@ -192,7 +196,16 @@ async def fetch_once(
         if key_update:
             client.request_key_update()
         client.transmit()
+        migration = None
+        if args.migrate_after is not None:
+            new_cid = "migrate-same-cid" not in args.faults
+            migration = asyncio.ensure_future(migrate(client, args.migrate_after, new_cid=new_cid))
         await asyncio.gather(*(d.done for d in downloads))
+        if migration is not None:
+            if not migration.done():
+                migration.cancel()
+                raise TransferFailed(f"the transfer ended before --migrate-after {args.migrate_after:g}s")
+            migration.result()
         if key_update and client.termination is None:
             await check_key_update(client)
         return ConnectionReport(
@@ -203,6 +216,25 @@ async def fetch_once(
             downloads=downloads,
             ticket=tickets[-1] if tickets else None,
         )
+
+
+async def migrate(client: FileClientProtocol, delay: float, *, new_cid: bool) -> None:
+    """After ``delay`` seconds, send from a new local port: the server sees the client move."""
+    await asyncio.sleep(delay)
+    old = client._transport
+    assert old is not None
+    current = old.get_extra_info("socket")
+    sock = socket.socket(current.family, socket.SOCK_DGRAM)
+    if current.family == socket.AF_INET6:
+        # As aioquic's connect() does: one socket for IPv6 and IPv4-mapped addresses.
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind((current.getsockname()[0], 0))
+    # The protocol now sends through the new socket (connection_made); the old one
+    # stays open until the connection ends, so late datagrams to it are not refused.
+    await asyncio.get_running_loop().create_datagram_endpoint(lambda: client, sock=sock)
+    if new_cid:
+        client.change_connection_id()
+    client.transmit()
 
 
 async def check_key_update(client: FileClientProtocol) -> None:
@@ -232,6 +264,8 @@ async def run_client(args: argparse.Namespace) -> int:
     qlog = EndpointQlog(args.qlog_dir) if (args.qlog_dir or args.key_update) else None
     configuration, files = build_configuration(args, is_client=True, quic_logger=qlog)
     configuration.server_name = args.server_name or args.host
+    if "patient-handshake" in args.faults:
+        configuration.initial_rtt = PATIENT_INITIAL_RTT
     if args.verify_peer:
         if args.ca_file:
             configuration.load_verify_locations(cafile=args.ca_file)
@@ -240,7 +274,7 @@ async def run_client(args: argparse.Namespace) -> int:
     destinations = [(url, destination_for(url, download_dir)) for url in args.urls]
     faults = set(args.faults)
     try:
-        if "connection-per-file" in faults:
+        if args.connection_per_file or "connection-per-file" in faults:
             return await fetch_each_alone(args, configuration, destinations)
         first = await fetch_once(args, configuration, destinations, zero_rtt=False)
         report(1, first, args.quiet)
@@ -271,7 +305,7 @@ async def run_client(args: argparse.Namespace) -> int:
 async def fetch_each_alone(
     args: argparse.Namespace, configuration: QuicConfiguration, destinations: list[tuple[str, Path]]
 ) -> int:
-    """The ``connection-per-file`` fault: one connection per file, one after the other."""
+    """One connection per file, one after the other (``--connection-per-file``, or the fault)."""
     for number, destination in enumerate(destinations, start=1):
         result = await fetch_once(args, configuration, [destination], zero_rtt=False)
         report(number, result, args.quiet)

@@ -28,6 +28,10 @@ class AioquicConfig(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     zero_rtt: bool = False
     # Client: update the 1-RTT keys once the handshake is confirmed.
     key_update: bool = False
+    # Client: fetch each file over a connection of its own, one after the other.
+    connection_per_file: bool = False
+    # Client: seconds after the handshake to move the connection to a new local port.
+    migrate_after: float | None = None
     # Server: validate client addresses with a Retry packet first.
     retry: bool = False
     # Server: bidirectional streams a client may open at first (None: aioquic's 128).

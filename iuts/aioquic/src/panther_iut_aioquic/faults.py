@@ -32,11 +32,39 @@ Fault = Literal[
     "forget-sessions",
     # both: ignore --cipher-suites and offer aioquic's default suites
     "ignore-cipher-suites",
+    # client: start with a round-trip estimate of 5 s, so that a slow first answer
+    # does not make it send its ClientHello again
+    "patient-handshake",
+    # client: move to a new local address (--migrate-after) with the old connection ID
+    "migrate-same-cid",
+    # server: count every client address as validated the moment it is seen: no
+    # amplification limit before the handshake, no PATH_CHALLENGE on a new path
+    "trust-addresses",
+    # server: keep sending to the client's first address after it changed
+    "stay-on-first-path",
 ]
 
-CLIENT_FAULTS = ("no-key-update", "no-resume", "no-early-data", "connection-per-file", "ignore-cipher-suites")
-SERVER_FAULTS = ("no-retry", "truncate", "unlimited-streams", "forget-sessions", "ignore-cipher-suites")
+CLIENT_FAULTS = (
+    "no-key-update",
+    "no-resume",
+    "no-early-data",
+    "connection-per-file",
+    "ignore-cipher-suites",
+    "patient-handshake",
+    "migrate-same-cid",
+)
+SERVER_FAULTS = (
+    "no-retry",
+    "truncate",
+    "unlimited-streams",
+    "forget-sessions",
+    "ignore-cipher-suites",
+    "trust-addresses",
+    "stay-on-first-path",
+)
 FAULTS = tuple(dict.fromkeys(CLIENT_FAULTS + SERVER_FAULTS))
 
 #: The stream limit of the ``unlimited-streams`` fault: more than any test requests.
 UNLIMITED_STREAMS = 1 << 20
+#: The first round-trip estimate of the ``patient-handshake`` fault, in seconds.
+PATIENT_INITIAL_RTT = 5.0

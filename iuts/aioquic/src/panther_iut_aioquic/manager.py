@@ -25,7 +25,7 @@ FEATURES = {
     "retry": True,
     "0rtt": True,
     "session_resumption": True,
-    "connection_migration": False,
+    "connection_migration": True,
     "multipath": False,
     "draft29": False,
     "v2": True,
@@ -49,6 +49,17 @@ TEST_CASES = case_table(
         "client --zero-rtt; the server accepts 0-RTT with every ticket it issued", server={}, client={"zero_rtt": True}
     ),
     keyupdate=CaseSupport("client --key-update", client={"key_update": True}),
+    handshakeloss=CaseSupport(
+        "client --connection-per-file --handshake-timeout 60",
+        client={"connection_per_file": True, "handshake_timeout": 60.0},
+    ),
+    handshakecorruption=CaseSupport(
+        "client --connection-per-file --handshake-timeout 60",
+        client={"connection_per_file": True, "handshake_timeout": 60.0},
+    ),
+    connectionmigration=CaseSupport(
+        "client --migrate-after 0.3 (a new local port and connection ID)", client={"migrate_after": 0.3}
+    ),
 )
 
 
@@ -126,9 +137,11 @@ class AioquicServiceManager(PythonQUICServiceManager):
         if kwargs.get("server_name"):
             args += ["--server-name", str(kwargs["server_name"])]
         args += ["--handshake-timeout", f"{float(kwargs.get('handshake_timeout', 10.0)):g}"]
-        for flag in ("resume", "zero_rtt", "key_update"):
+        for flag in ("resume", "zero_rtt", "key_update", "connection_per_file"):
             if kwargs.get(flag):
                 args.append("--" + flag.replace("_", "-"))
+        if kwargs.get("migrate_after") is not None:
+            args += ["--migrate-after", f"{float(kwargs['migrate_after']):g}"]
         for url in kwargs.get("urls", []):
             args += ["--url", str(url)]
         return args + _options(kwargs)

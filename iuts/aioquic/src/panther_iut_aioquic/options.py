@@ -89,3 +89,12 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="reconnect once, resuming the TLS session")
     parser.add_argument("--zero-rtt", action="store_true", help="send the resumed connection's requests as 0-RTT")
     parser.add_argument("--key-update", action="store_true", help="update the 1-RTT keys after the handshake")
+    parser.add_argument(
+        "--connection-per-file", action="store_true", help="fetch each file over a connection of its own, in turn"
+    )
+    parser.add_argument(
+        "--migrate-after",
+        type=float,
+        default=None,
+        help="seconds after the handshake to move the connection to a new local port (an active migration)",
+    )

@@ -23,6 +23,7 @@ from aioquic.asyncio.server import QuicServer
 from aioquic.h0.connection import H0Connection
 from aioquic.h3.connection import ErrorCode as H3ErrorCode
 from aioquic.h3.events import H3Event, HeadersReceived
+from aioquic.quic.connection import NetworkAddress, QuicNetworkPath
 from aioquic.quic.events import ConnectionTerminated
 from aioquic.tls import SessionTicket
 from cryptography import x509
@@ -55,15 +56,34 @@ class FileServerProtocol(HttpEndpointProtocol):
     live: set[FileServerProtocol]
     max_streams_bidi: int | None
     truncate: bool
+    trust_addresses: bool
+    stay_on_first_path: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.live.add(self)
+        self._first_address: NetworkAddress | None = None
+        if self.trust_addresses:
+            find = self._quic._find_network_path
+
+            def trusted(addr: NetworkAddress) -> QuicNetworkPath:
+                path = find(addr)
+                path.is_validated = True
+                return path
+
+            self._quic._find_network_path = trusted  # type: ignore[method-assign]
         if self.max_streams_bidi is not None:
             # aioquic has no setting for its initial stream limit (128); the limit
             # object is read when the transport parameters are first written, which
             # happens after the protocol is made, so setting it here takes effect.
             self._quic._local_max_streams_bidi.value = self.max_streams_bidi
+
+    def datagram_received(self, data: bytes | str, addr: NetworkAddress) -> None:
+        if self.stay_on_first_path:
+            # The connection believes every datagram came from the first address.
+            self._first_address = self._first_address or addr
+            addr = self._first_address
+        super().datagram_received(data, addr)
 
     def http_event_received(self, event: H3Event) -> None:
         if isinstance(event, HeadersReceived):
@@ -162,6 +182,8 @@ async def run_server(args: argparse.Namespace, doorman: Doorman | None = None) -
             "live": live,
             "max_streams_bidi": max_streams,
             "truncate": "truncate" in faults,
+            "trust_addresses": "trust-addresses" in faults,
+            "stay_on_first_path": "stay-on-first-path" in faults,
         },
     )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from panther import ServiceManagerError, ServiceOutcome, UnsupportedFeatureError, register_plugin
+from panther.services.docker_build import packaged_dockerfile
 from panther_base_http import BaseHTTPServiceManager
 
 from panther_iut_curl.__about__ import __version__
@@ -24,6 +25,8 @@ WRITE_OUT = (
 VERSION_FLAGS = {"http/1.1": "--http1.1", "h2": "--http2", "h3": "--http3-only"}
 # `curl --version` feature names of the versions beyond HTTP/1.1.
 FEATURES = {"h2": "HTTP2", "h3": "HTTP3"}
+# What the image's curl speaks: Debian bookworm's package (7.88, built with nghttp2, without HTTP/3).
+IMAGE_HTTP_VERSIONS = ("http/1.1", "h2")
 
 
 @cache
@@ -52,12 +55,24 @@ class CurlServiceManager(BaseHTTPServiceManager):
     def _get_binary_name(self) -> str:
         return "curl"
 
+    @property
+    def _in_container(self) -> bool:
+        return self.context is not None and self.context.environment != "local"
+
     def supported_http_versions(self) -> tuple[str, ...]:
         # What this curl speaks, not what curl can be built with.
+        if self._in_container:
+            return IMAGE_HTTP_VERSIONS
         curl = self.find_binary()
         return curl_http_versions(curl) if curl else ("http/1.1",)
 
+    def generate_dockerfile_content(self) -> str:
+        """Debian bookworm's curl package (its versions: ``IMAGE_HTTP_VERSIONS``)."""
+        return packaged_dockerfile("curl", ["curl", "ca-certificates"])
+
     def _do_prepare(self, plugin_manager: Any = None) -> None:
+        if self._in_container:
+            return  # the image of generate_dockerfile_content() holds Debian's curl
         if self.find_binary() is None:
             raise ServiceManagerError("curl is not installed: install Debian's curl package (or set binary_path)")
 

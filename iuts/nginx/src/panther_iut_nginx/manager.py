@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from panther import ServiceContext, ServiceManagerError, UnsupportedFeatureError, register_plugin
+from panther.services.docker_build import packaged_dockerfile
 from panther_base_http import BaseHTTPServiceManager
 
 from panther_iut_nginx.__about__ import __version__
@@ -31,8 +32,14 @@ class NginxServiceManager(BaseHTTPServiceManager):
         return "nginx"
 
     def _do_prepare(self, plugin_manager: Any = None) -> None:
+        if self.context is not None and self.context.environment != "local":
+            return  # the image of generate_dockerfile_content() holds Debian's nginx
         if self.find_binary() is None:
             raise ServiceManagerError("nginx is not installed: install Debian's nginx package (or set binary_path)")
+
+    def generate_dockerfile_content(self) -> str:
+        """Debian bookworm's nginx package (1.22: HTTP/1.1 and h2, no h3)."""
+        return packaged_dockerfile("nginx", ["nginx-light"])
 
     def write_service_files(self, context: ServiceContext) -> None:
         arguments = self.run_arguments(context.role)

@@ -24,5 +24,8 @@ class Ngtcp2Config(QUICConfig, kw_only=True, forbid_unknown_fields=True):
     # across two runs: --session-file and --tp-file.
     session_file: str | None = None
     transport_params_file: str | None = None
+    # Client: move the connection to a new local address (a new port) this many
+    # seconds after the handshake: --change-local-addr (an active migration).
+    change_local_address: float | None = None
     # Server: validate client addresses (Retry).
     retry: bool = False

@@ -89,6 +89,20 @@ TEST_CASES = case_table(
     ),
     keyupdate=CaseSupport("gtlsclient --key-update=1ms", client={"key_update": True}),
     v2=CaseSupport.unsupported("libngtcp2 0.12 implements a draft of QUIC v2, not RFC 9369"),
+    handshakeloss=CaseSupport(
+        "gtlsclient runs once per file (one connection each), with a 60 s handshake timeout",
+        client={"handshake_timeout": 60.0},
+        client_runs="per_file",
+    ),
+    handshakecorruption=CaseSupport(
+        "gtlsclient runs once per file (one connection each), with a 60 s handshake timeout",
+        client={"handshake_timeout": 60.0},
+        client_runs="per_file",
+    ),
+    connectionmigration=CaseSupport(
+        "gtlsclient --change-local-addr=300ms (a new local port, 300 ms after the handshake)",
+        client={"change_local_address": 0.3},
+    ),
 )
 
 
@@ -197,6 +211,8 @@ class Ngtcp2ServiceManager(BaseQUICServiceManager):
             args.append(f"--session-file={kwargs['session_file']}")
         if kwargs.get("transport_params_file"):
             args.append(f"--tp-file={kwargs['transport_params_file']}")
+        if kwargs.get("change_local_address") is not None:
+            args.append(f"--change-local-addr={_duration(float(kwargs['change_local_address']))}")
         return [*args, str(kwargs["host"]), str(kwargs["port"]), *[str(url) for url in kwargs.get("urls", [])]]
 
     def get_supported_features(self) -> dict[str, bool]:

@@ -103,4 +103,8 @@ TEST_CASES = case_table(
         client_runs=2,
     ),
     keyupdate=CaseSupport("client -u 16", client={"key_update": True}),
+    handshakeloss=CaseSupport("the client runs once per file (one connection each)", client={}, client_runs="per_file"),
+    handshakecorruption=CaseSupport(
+        "the client runs once per file (one connection each)", client={}, client_runs="per_file"
+    ),
 )

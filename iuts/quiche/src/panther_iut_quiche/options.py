@@ -127,6 +127,11 @@ _NO_CHACHA20_ALONE = (
 _LIMIT_STREAMS = CaseSupport("server --max-streams-bidi", server={"max_streams_bidi": MULTIPLEXING_STREAM_LIMIT})
 
 # PANTHER's own programs: a client resumes in the same run (--resumption).
+# The client runs once per file: one connection each.
+_CONNECTION_PER_RUN = CaseSupport(
+    "the client runs once per file (one connection each)", client={}, client_runs="per_file"
+)
+
 TEST_CASES = case_table(
     multiplexing=_LIMIT_STREAMS,
     chacha20=CaseSupport.unsupported(_NO_CHACHA20_ALONE, roles=("client",)),
@@ -138,6 +143,8 @@ TEST_CASES = case_table(
         client={"resumption": True, "early_data": True},
     ),
     keyupdate=CaseSupport.unsupported(_NO_KEY_UPDATE, roles=("client",)),
+    handshakeloss=_CONNECTION_PER_RUN,
+    handshakecorruption=_CONNECTION_PER_RUN,
 )
 
 
@@ -160,4 +167,6 @@ UPSTREAM_TEST_CASES = case_table(
         client_runs=2,
     ),
     keyupdate=CaseSupport.unsupported(_NO_KEY_UPDATE, roles=("client",)),
+    handshakeloss=_CONNECTION_PER_RUN,
+    handshakecorruption=_CONNECTION_PER_RUN,
 )

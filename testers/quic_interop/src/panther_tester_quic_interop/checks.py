@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from panther.services.outcome import Check, CheckStatus
 from panther_base_quic.capture import (
@@ -53,15 +54,16 @@ class WireCheck:
 
     name: str
     judge: CheckFunction
+    # What the check reads: the captures, or only the path's record (path.json).
+    reads: Literal["capture", "record"] = "capture"
 
     def run(self, wire: Wire, case: QuicTestCase) -> Check:
         try:
             verdict = self.judge(wire, case)
         except MissingEvidence as missing:
             return Check(name=self.name, status="unsupported", reason=f"no evidence: {missing}", evidence=wire.files)
-        return Check(
-            name=self.name, status=verdict.status, reason=f"{verdict.reason} ({wire.source()})", evidence=wire.files
-        )
+        source = wire.record_source() if self.reads == "record" else wire.source()
+        return Check(name=self.name, status=verdict.status, reason=f"{verdict.reason} ({source})", evidence=wire.files)
 
 
 def _passed(reason: str) -> Verdict:

@@ -8,8 +8,9 @@ test's ``keys.log`` so that tshark can decrypt whatever either endpoint could.
 
 Each capture is read once (one tshark run) and only when a check needs it; the
 tshark runs are started while the endpoints still run (:func:`warm_tsharks`), so
-that their start-up is not added to the test's time. On a perfect path the server's leg holds every datagram both endpoints exchanged; when
-the path impairs traffic, what an endpoint *sent* is read from its own leg.
+that their start-up is not added to the test's time. On a perfect path the server's
+leg holds every datagram both endpoints exchanged; when the path impairs traffic,
+what an endpoint *sent* is read from its own leg.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import msgspec
+from panther.netpath import PathRecord, read_path_record
 from panther.protocols import TestContext
 from panther_base_quic.capture import (
     Capture,
@@ -30,6 +33,7 @@ from panther_base_quic.capture import (
 from panther_base_quic.capture_slice import ShortHeaders
 
 PATH_FOLDER = "path"
+PATH_RECORD = "path.json"
 KEYLOG = "keys.log"
 
 
@@ -141,14 +145,40 @@ class Wire:
     def connections(self) -> list[int]:
         return self.server_leg.connections()
 
+    @cached_property
+    def _record(self) -> PathRecord | str:
+        record = self.folder / PATH_RECORD
+        if not record.exists():
+            return (
+                f"no capture at {self.folder} and no record {record.name}: the network environment recorded "
+                "no path (it needs `path: {}` in the test's network_environment)"
+            )
+        try:
+            return read_path_record(record)
+        except (OSError, msgspec.DecodeError) as error:
+            return f"the path left no readable record at {record}: {error}"
+
+    def path_record(self) -> PathRecord:
+        """What the path did (``path.json``: counters, drops, rebindings)."""
+        record = self._record
+        if isinstance(record, str):
+            raise MissingEvidence(record)
+        return record
+
     @property
     def files(self) -> list[str]:
-        """The evidence files a check names: the capture(s) read and the key log."""
-        return [str(self.folder / f"{leg}.pcap") for leg in legs(self.both_legs)] + ([str(self.keylog)] if self.keylog else [])
+        """The evidence files a check names: the capture(s) read, the key log, the path's record."""
+        files = [str(self.folder / f"{leg}.pcap") for leg in legs(self.both_legs)]
+        files += [str(self.keylog)] if self.keylog else []
+        record = self.folder / PATH_RECORD
+        return files + ([str(record)] if record.is_file() else [])
 
     def source(self) -> str:
         keys = "decrypted with both endpoints' key logs" if self.keylog else "not decrypted: no key log"
         return f"source: capture {self.folder / 'server.pcap'}, {keys}"
+
+    def record_source(self) -> str:
+        return f"source: the path's record {self.folder / PATH_RECORD}"
 
     def require_keys(self, what: str) -> None:
         if self.keylog is None:

@@ -21,11 +21,10 @@ from panther.plugins.manifest import register_plugin
 from panther.protocols import TestContext
 from panther.services.outcome import EXIT_UNSUPPORTED, Check, ServiceOutcome
 from panther.suites import SuiteCell, TestSuite
+from panther_base_quic.capture import WarmTshark
 from panther_base_quic.cases import QUIC_TEST_CASES, QuicTestCase, quic_test_case
 
 from panther_tester_quic_interop.__about__ import __version__
-from panther_base_quic.capture import WarmTshark
-
 from panther_tester_quic_interop.evidence import MissingEvidence, Wire, warm_tsharks
 from panther_tester_quic_interop.goodput import MEASUREMENT, measured
 from panther_tester_quic_interop.judging import CASE_CHECKS, MEASUREMENT_CHECK, SHORT_HEADERS
@@ -52,8 +51,8 @@ class QuicInteropOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
     # (``seed``, or ``alpn``/``version`` to see a case fail).
     protocol: dict[str, Any] = {}
     # Record the path between client and server (the wire checks' evidence). False for
-    # a network environment that has no path yet (docker_compose): every wire check is
-    # then unsupported, and says why.
+    # a network environment that has no path (local and docker_compose have one):
+    # every wire check is then unsupported, and says why.
     record_path: bool = True
 
 
@@ -99,7 +98,7 @@ class QuicInteropSuite(TestSuite):
                 },
             },
             network_environment=network,
-            timeout=CELL_TIMEOUT * (2 if test_case.connections > 1 else 1),
+            timeout=test_case.timeout or CELL_TIMEOUT * (2 if test_case.connections > 1 else 1),
             iterations=test_case.iterations,
         )
 
