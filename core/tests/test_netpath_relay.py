@@ -94,6 +94,25 @@ def test_the_captures_decode_with_tshark_and_their_checksums_are_right(tmp_path,
         assert statuses == ["1"] * 12  # six packets, each with a good IP and a good UDP checksum
 
 
+def test_a_path_ended_before_any_client_started_keeps_its_record(tmp_path, echo):
+    """A test that ends before its clients (a server not ready, an unsupported case) never
+    waits for the relay: it may still be starting when it is told to finish."""
+    from panther.netpath.local import LocalRelay
+    from panther.services.context import ServiceContext
+
+    contexts = {
+        "server": ServiceContext("server", "server", "t", tmp_path, tmp_path, "127.0.0.1", echo.port),
+        "client": ServiceContext("client", "client", "t", tmp_path, tmp_path, "127.0.0.1", echo.port, "server"),
+    }
+    relay = LocalRelay.deploy(PathConfig(), contexts, tmp_path, host="127.0.0.1")
+    try:
+        checks = relay.finish()
+    finally:
+        relay.stop()
+    assert [check.status for check in checks] == ["passed"], checks
+    assert (tmp_path / PATH_FOLDER / "path.json").is_file()
+
+
 def test_the_relay_ends_when_the_harness_dies(tmp_path, echo):
     """The harness is killed with SIGKILL: nothing of it runs, yet the relay must end."""
     program = textwrap.dedent(

@@ -171,6 +171,8 @@ class LocalRelay(PathDeployment):
         if self._checks is None:
             self._close_lifeline()
             code = self._wait(FINISH_TIMEOUT)
+            if code is not None:
+                self._close_ready()
             self._checks = path_checks(self.files, self.files.folder / RELAY_LOG, code)
         return self._checks
 
@@ -180,11 +182,15 @@ class LocalRelay(PathDeployment):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        self._close_ready()
 
-    def _close_lifeline(self) -> None:
+    def _close_ready(self) -> None:
+        # Only once the relay has ended: a relay still starting writes to this pipe.
         if self._ready is not None:
             os.close(self._ready)
             self._ready = None
+
+    def _close_lifeline(self) -> None:
         if self._lifeline is not None:
             os.close(self._lifeline)
             self._lifeline = None
