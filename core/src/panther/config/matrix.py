@@ -90,7 +90,7 @@ def expand_matrix(resolver: PluginResolver, index: int, test: TestConfig) -> tup
                     cells.append(_unsupported_cell(resolver, index, test, matrix_cell, known[case]))
                     continue
                 config = _cell_test(document, test, written, coordinates, cell, known[case], suite_class, path)
-                cannot = _path_out_of_reach(resolver, index, config)
+                cannot = _environment_out_of_reach(resolver, index, config)
                 if cannot is not None:
                     matrix_cell.unsupported = cannot
                     cells.append(_unsupported_cell(resolver, index, test, matrix_cell, known[case]))
@@ -310,17 +310,19 @@ def _cell_test(
     )
 
 
-def _path_out_of_reach(resolver: PluginResolver, index: int, config: TestConfig) -> str | None:
-    """Why the matrix's network environment cannot give a cell the path it asks for
-    (``path_problem``: a rebinding to a new address in Docker), or None.
+def _environment_out_of_reach(resolver: PluginResolver, index: int, config: TestConfig) -> str | None:
+    """Why the matrix's network environment cannot give a cell the settings its suite
+    adds (``host: ::1`` where the environment has no such key; a path it cannot make,
+    ``path_problem``: a rebinding to a new address in Docker), or None.
 
-    The case is fine and so is the environment: the cell is ``unsupported`` there, and
-    the rest of the matrix runs.
+    The file's own settings were checked before any cell: what fails now is the suite's
+    addition, so the case is fine and so is the environment. The cell is ``unsupported``
+    there, and the rest of the matrix runs.
     """
     try:
         _, network = resolver.network_environment(config.network_environment, ("tests", index, "network_environment"))
-    except ConfigError:
-        return None  # a mistake: resolving the cell reports it
+    except ConfigError as error:
+        return f"the network environment cannot give this case its settings: {error.message}"
     path = getattr(network, "path", None)
     if not isinstance(network, NetworkEnvironmentConfig) or not isinstance(path, PathConfig):
         return None
