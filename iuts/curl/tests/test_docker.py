@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from panther.services.context import ServiceContext
 from panther_base_http.testing import assert_http_transfer_passes
-from panther_env_docker_compose.environment import CONTAINER_OUTPUT_DIR
-from panther_env_docker_compose.testing import container_listing, require_docker
+from panther_env_docker_compose.testing import assert_tls_least_privilege, require_docker
 from panther_iut_curl import CurlServiceManager
 from panther_iut_curl.manager import IMAGE_HTTP_VERSIONS
 
@@ -19,12 +18,7 @@ def test_transfer_in_docker(tmp_path: Path) -> None:
     require_docker()
     run = assert_http_transfer_passes(tmp_path, "hypercorn", "curl", "h2", tls=True, environment="docker_compose")
     test = run.test()
-    assert container_listing(test.output_dir, "client", f"{CONTAINER_OUTPUT_DIR}/tls") == ["ca.pem"]
-    assert sorted(container_listing(test.output_dir, "server", f"{CONTAINER_OUTPUT_DIR}/tls")) == [
-        "ca.pem",
-        "cert.pem",
-        "key.pem",
-    ]
+    assert_tls_least_privilege(test.output_dir)
 
 
 def test_in_a_container_the_images_curl_decides_the_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,8 +14,7 @@ from conftest import HOW_TO_BUILD
 from panther.testing import require_peer, run_pair
 from panther_base_quic.testing import TRANSFER, quic_service
 from panther_base_rust.cargo import find_cargo
-from panther_env_docker_compose.environment import CONTAINER_OUTPUT_DIR
-from panther_env_docker_compose.testing import container_listing, require_docker
+from panther_env_docker_compose.testing import assert_tls_least_privilege, require_docker
 
 
 def image_steps(run_dir: Path) -> list[tuple[str, str]]:
@@ -50,7 +49,7 @@ def test_transfer_in_docker(server: str, client: str, alpn: str, tmp_path: Path)
     command = (test.output_dir / quiche_side / "command.txt").read_text()
     assert f"panther-quiche-{quiche_side}" in command and str(Path.home()) not in command
     # The client's container holds the CA certificate, never the server's private key.
-    assert container_listing(test.output_dir, "client", f"{CONTAINER_OUTPUT_DIR}/tls") == ["ca.pem"]
+    assert_tls_least_privilege(test.output_dir, server=None)
 
 
 def test_a_second_run_reuses_the_image(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 ``require_docker()`` skips the calling test when the Docker engine does not answer
 (or fails it, when ``PANTHER_REQUIRE_PEERS`` names ``docker``), and makes the base
 image when it is missing and can be made here. ``container_listing()`` lists a
-folder as a service's container saw it.
+folder as a service's container saw it; ``assert_tls_least_privilege()`` checks with it
+that a client's container holds the CA certificate only, and the server's its key too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from panther.testing import require_peer
 from panther_env_docker_compose.base_image import DEFAULT_BASE_IMAGE, build_base_image
 from panther_env_docker_compose.cleanup import SERVICE_LABEL
 from panther_env_docker_compose.engine import DockerUnavailableError, connect, image_exists
+from panther_env_docker_compose.environment import CONTAINER_OUTPUT_DIR
 
 
 def require_docker(base_image: str = DEFAULT_BASE_IMAGE) -> None:
@@ -52,3 +54,13 @@ def container_listing(test_dir: Path, service: str, folder: str) -> list[str]:
         network_mode="none",
     )
     return sorted(output.decode().split())
+
+
+def assert_tls_least_privilege(test_dir: Path, client: str = "client", server: str | None = "server") -> None:
+    """The client's container of the test in ``test_dir`` sees the CA certificate in its
+    TLS folder and nothing else (never the server's private key); the server's sees
+    the CA certificate, its certificate and its key."""
+    tls = f"{CONTAINER_OUTPUT_DIR}/tls"
+    assert container_listing(test_dir, client, tls) == ["ca.pem"]
+    if server is not None:
+        assert container_listing(test_dir, server, tls) == ["ca.pem", "cert.pem", "key.pem"]
