@@ -167,22 +167,7 @@ class DockerBuilder:
             source = path if path.is_absolute() else self.workdir / path
             lines.append(f"COPY --from=builder {source} /usr/local/bin/{path.name}")
         lines += [f"ENV {key}={json.dumps(value)}" for key, value in self.runtime_env.items()]
-        lines += [
-            _run(
-                [
-                    "useradd",
-                    "--system",
-                    "--create-home",
-                    "--home-dir",
-                    f"/home/{RUNTIME_USER}",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    RUNTIME_USER,
-                ]
-            ),
-            f"WORKDIR /home/{RUNTIME_USER}",
-            f"USER {RUNTIME_USER}",
-        ]
+        lines += _runtime_user()
         return "\n".join(lines)
 
     def generate_complete_dockerfile(self) -> str:
@@ -329,20 +314,7 @@ def packaged_dockerfile(implementation_name: str, packages: Sequence[str], *, ru
         f"FROM ${{{RUNTIME_IMAGE_ARG}}}",
         *(f"LABEL {key}={json.dumps(value)}" for key, value in labels.items()),
         _apt_install(checked, inline_frontend=True),
-        _run(
-            [
-                "useradd",
-                "--system",
-                "--create-home",
-                "--home-dir",
-                f"/home/{RUNTIME_USER}",
-                "--shell",
-                "/usr/sbin/nologin",
-                RUNTIME_USER,
-            ]
-        ),
-        f"WORKDIR /home/{RUNTIME_USER}",
-        f"USER {RUNTIME_USER}",
+        *_runtime_user(),
     ]
     return "\n".join(lines) + "\n"
 
@@ -440,3 +412,10 @@ def _checked_env(env: Mapping[str, str], where: str) -> dict[str, str]:
             )
         checked[key] = _checked_value(str(value), f"runtime_env.{key}", where)
     return checked
+
+
+def _runtime_user() -> list[str]:
+    """The unprivileged user the programs run as, and its home as the working folder."""
+    home = f"/home/{RUNTIME_USER}"
+    useradd = ["useradd", "--system", "--create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", RUNTIME_USER]
+    return [_run(useradd), f"WORKDIR {home}", f"USER {RUNTIME_USER}"]
