@@ -83,8 +83,11 @@ def test_test_and_service_names_never_become_paths_outside_the_output(tmp_path):
 
 
 def _environment(tmp_path: Path) -> LocalNetworkEnvironment:
+    # A run id of this test's own: the processes of runs of these tests elsewhere on the
+    # machine (another checkout's session) carry another marker and are not counted.
+    run_id = f"local-test-{os.getpid()}-{tmp_path.name}"
     return LocalNetworkEnvironment(
-        LocalConfig(), test_dir=tmp_path, bus=EventBus(), experiment=ExperimentConfig(tests=[]), run_id="local-test"
+        LocalConfig(), test_dir=tmp_path, bus=EventBus(), experiment=ExperimentConfig(tests=[]), run_id=run_id
     )
 
 
@@ -112,13 +115,13 @@ def test_stop_ends_the_group_and_children_that_left_it(tmp_path):
     )
     environment = _environment(tmp_path)
     running = environment.start(_launch(tmp_path, [sys.executable, "-c", program]))
-    _wait_for(lambda: len(processes_of_run("local-test")) == 3, "three processes (leader, child, escaped child)")
+    _wait_for(lambda: len(processes_of_run(environment.run_id)) == 3, "three processes (leader, child, escaped child)")
 
     code = running.stop(grace=1.0)
 
     assert code == -signal.SIGTERM
     assert running.stopped_by_harness
-    assert processes_of_run("local-test") == []
+    assert processes_of_run(environment.run_id) == []
     environment.teardown()
 
 
