@@ -83,11 +83,14 @@ def test_a_plugins_preparation_is_shown_with_its_detail():
     stream = io.StringIO()
     progress = PlainProgress(stream)
     progress(events.PreparationStepEvent(step="quiche (server)", step_type="service", status="started"))
+    # The base class's own start and end of a preparation say nothing: not shown.
+    progress(events.ServicePreparationEvent(service_name="quiche", preparation_type="prepare", status="started"))
     progress(
         events.ServicePreparationEvent(
             service_name="quiche", preparation_type="cargo build", detail="building it; log: /cache/build.log"
         )
     )
+    progress(events.ServicePreparationEvent(service_name="quiche", preparation_type="prepare", status="finished"))
     assert stream.getvalue() == (
         "[ PREPARE  ] quiche (server)\n             quiche: cargo build: building it; log: /cache/build.log\n"
     )

@@ -79,10 +79,24 @@ def _signal_group(pgid: int, signum: int) -> None:
         os.killpg(pgid, signum)
 
 
+#: Seconds a stop waits for the processes it killed to be gone.
+KILLED_GONE_WITHIN = 2.0
+
+
 def _kill(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
+
+
+def _kill_and_wait(name: str, value: str) -> None:
+    """SIGKILL the processes whose environment holds ``name=value``, and return once they
+    are gone (a killed process lives on until the kernel has torn it down, which a busy
+    host takes its time over): a stopped service has left nothing running."""
+    deadline = time.monotonic() + KILLED_GONE_WITHIN
+    while (remaining := procfs.processes_with_variable(name, value)) and time.monotonic() < deadline:
+        _kill(remaining)
+        time.sleep(0.005)
 
 
 class LocalRunningService(RunningService):
@@ -129,7 +143,7 @@ class LocalRunningService(RunningService):
                     break
                 self.wait(0.02)
             _signal_group(pgid, signal.SIGKILL)
-        _kill(procfs.processes_with_variable(SERVICE_MARKER, self.service_id))
+        _kill_and_wait(SERVICE_MARKER, self.service_id)
         code = self.process.wait()
         self._swept = True
         return code

@@ -107,7 +107,8 @@ class PlainProgress:
             elif event.status != "ready":
                 lines.append(f"{INDENT}{event.step}: {event.status}: {event.reason}")
         elif isinstance(event, ServicePreparationEvent):
-            lines.append(_preparation_line(event))
+            if event.detail:
+                lines.append(_preparation_line(event))
         elif isinstance(event, ExperimentPhaseEvent) and event.status == "finished":
             lines.append(f"prepared in {event.duration or 0.0:.2f}s")
         elif isinstance(event, TestStartedEvent) and self.progress.cell_of(event.test) is not None:
@@ -195,8 +196,9 @@ class LiveProgress:
         if isinstance(event, PreparationStepEvent) and event.status not in ("started", "ready"):
             return [Text(f"prepare {event.step}: {event.status}: {event.reason}", style=STYLES.get(event.status, ""))]
         if isinstance(event, ServicePreparationEvent):
-            # What a long step is doing, and its log.
-            return [Text(_preparation_line(event))]
+            # What a long step is doing, and its log (the base class's own start and
+            # end of every preparation say nothing the step lines do not).
+            return [Text(_preparation_line(event))] if event.detail else []
         if isinstance(event, ExperimentPhaseEvent) and event.status == "finished":
             return [Text(f"prepared in {event.duration or 0.0:.2f}s", style="dim")]
         if isinstance(event, ServiceErrorEvent) and self.progress.cell_of(event.test) is None:
