@@ -158,6 +158,17 @@ def test_a_missing_capture_or_tshark_is_a_capture_error(tmp_path: Path) -> None:
         read_capture(tmp_path / "broken.pcap")
 
 
+def test_a_capture_larger_than_the_limit_is_not_read(tmp_path: Path) -> None:
+    """A flooded path is named, not decoded into the harness's memory."""
+    require_peer("tshark", shutil.which("tshark") is not None, "install Debian's tshark")
+    dcid, scid = os.urandom(8), os.urandom(8)
+    client, server = ("10.0.0.1", 50000), ("10.0.0.2", 4433)
+    pcap = _pcap(tmp_path / "server.pcap", [(client, server, build_probe_packet(dcid, scid, 0x1A2A3A4A))])
+    assert len(read_capture(pcap).datagrams) == 1
+    with pytest.raises(CaptureError, match="more than the 0 MiB read as evidence"):
+        read_capture(pcap, max_bytes=pcap.stat().st_size - 1)
+
+
 def test_a_capture_is_cut_to_its_long_header_datagrams_and_timed_whole(tmp_path: Path) -> None:
     client, server = ("10.0.0.1", 50000), ("10.0.0.2", 4433)
     long_header, short_header = b"\xc0" + b"\0" * 1199, b"\x40" + b"\0" * 1199

@@ -83,6 +83,13 @@ MAX_STREAMS_BIDI_FRAME = 0x12
 PATH_CHALLENGE_FRAME, PATH_RESPONSE_FRAME = 0x1A, 0x1B
 HANDSHAKE_DONE_FRAME = 0x1E
 
+MIB = 1 << 20
+#: The largest capture read as evidence. The interop cases move a few MiB (a leg's
+#: capture stays under 50 MiB); a capture beyond this is an endpoint flooding the
+#: path (seen: 1.6 GB of tiny datagrams in four minutes), and decoding it would take
+#: the harness's memory (tens of GB) rather than give a verdict.
+MAX_CAPTURE_BYTES = 256 * MIB
+
 
 class CaptureError(Exception):
     """The capture could not be read (no tshark, a file tshark rejects ...)."""
@@ -264,6 +271,7 @@ def read_capture(
     quic_ports: Iterable[int] = (),
     short_headers: ShortHeaders = "all",
     warm: WarmTshark | None = None,
+    max_bytes: int | None = None,
 ) -> Capture:
     """The QUIC datagrams of ``pcap``, decrypted with ``keylog`` when given.
 
@@ -271,9 +279,16 @@ def read_capture(
     none, or the last N (every datagram with a long-header packet is always read);
     see :mod:`panther_base_quic.capture_slice`. Datagram numbers are those of ``pcap``.
     ``warm`` is a tshark started for this read (see :class:`WarmTshark`); it is used
-    or ended here.
+    or ended here. A capture larger than ``max_bytes`` (default
+    :data:`MAX_CAPTURE_BYTES`) is not read: :class:`CaptureError` says so.
     """
     try:
+        limit = MAX_CAPTURE_BYTES if max_bytes is None else max_bytes
+        if pcap.is_file() and (size := pcap.stat().st_size) > limit:
+            raise CaptureError(
+                f"the capture {pcap} holds {size / MIB:.0f} MiB, more than the {limit / MIB:.0f} MiB read "
+                "as evidence (an endpoint flooded the path): its datagrams are not judged"
+            )
         return _read_capture(pcap, keylog, tshark, quic_ports, short_headers, warm)
     finally:
         if warm is not None:
