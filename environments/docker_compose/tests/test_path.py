@@ -21,8 +21,6 @@ from panther.testing import require_peer, run_panther
 from panther_env_docker_compose.cleanup import RUN_LABEL
 from test_runs import FOREVER, HarnessProcess, echo_experiment, eventually, things
 
-pytest.importorskip("panther_iut_ping_pong")
-
 PATH = {"seed": 7, "delay_ms": 10, "jitter_ms": 4, "to_server": {"loss": 0.2}, "to_client": {"loss": 0.1}}
 
 
@@ -87,8 +85,6 @@ def test_the_path_in_docker_does_what_the_same_seed_does_on_local(
 def test_an_aioquic_transfer_through_the_path_is_judged_from_its_capture(
     docker_client: Any, base_image: str, tmp_path: Path
 ) -> None:
-    pytest.importorskip("panther_iut_aioquic")
-    pytest.importorskip("panther_tester_quic_interop")
     import shutil
 
     require_peer("tshark", shutil.which("tshark") is not None, "install tshark (Debian package tshark)")
@@ -128,8 +124,6 @@ def test_an_aioquic_transfer_through_the_path_is_judged_from_its_capture(
 )
 def test_an_interop_case_docker_cannot_give_is_unsupported_in_docker(case: str, why: str, tmp_path: Path) -> None:
     """The rest of the matrix still runs: the cell is unsupported, with the reason."""
-    pytest.importorskip("panther_iut_aioquic")
-    pytest.importorskip("panther_tester_quic_interop")
     matrix = {
         "tester": "quic_interop",
         "servers": ["aioquic"],
