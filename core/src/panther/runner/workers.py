@@ -126,18 +126,25 @@ def run_in_workers(
     unregister = cancellation.on_cancel(forward_cancellation)
     results: dict[int, TestResult] = {}
     running: dict[int, int] = {}  # worker pid -> position
+    # Workers seen ended at an empty read. A worker writes its last result and exits in the
+    # moment between a read that found nothing and the look at who is alive: that result is
+    # still in the pipe. Only a later empty read, after the worker was seen ended, proves
+    # it held nothing more (a worker flushes the pipe before it exits).
+    ended: set[int] = set()
     try:
         while len(results) < count:
             try:
                 message = channel.get(timeout=0.1)
             except queue.Empty:
-                for worker in workers:
-                    current = running.pop(worker.pid or -1, None) if not worker.is_alive() else None
+                drained = [worker for worker in workers if worker.pid in ended]
+                for worker in drained:
+                    current = running.pop(worker.pid or -1, None)
                     if current is not None and current not in results:
                         results[current] = lost(current, f"its worker process ended with {worker.exitcode}")
                         finished(current, results[current])
-                if not any(worker.is_alive() for worker in workers):
-                    break  # every worker has ended: what is missing will not come
+                if len(drained) == len(workers):
+                    break  # every worker has ended and the pipe is drained: what is missing will not come
+                ended.update(worker.pid for worker in workers if worker.pid is not None and not worker.is_alive())
                 continue
             kind = message[0]
             if kind == "event":
