@@ -73,6 +73,17 @@ class FileClientProtocol(HttpEndpointProtocol):
         super().__init__(*args, **kwargs)
         self.downloads: dict[int, Download] = {}
         self.handshake_over = asyncio.Event()
+        #: Set by ``migrate``: the next socket the protocol is given sends with a new
+        #: connection ID from its first datagram.
+        self.new_id_with_next_socket = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.new_id_with_next_socket:
+            # In the very callback that hands over the new socket: an acknowledgement
+            # sent from it a moment later would otherwise carry the old connection ID.
+            self.new_id_with_next_socket = False
+            self._quic.change_connection_id()
 
     def fetch(self, url: str, destination: Path) -> Download:
         assert self.http is not None, "the HTTP layer is chosen before requests are sent"
@@ -231,9 +242,8 @@ async def migrate(client: FileClientProtocol, delay: float, *, new_cid: bool) ->
     sock.bind((current.getsockname()[0], 0))
     # The protocol now sends through the new socket (connection_made); the old one
     # stays open until the connection ends, so late datagrams to it are not refused.
+    client.new_id_with_next_socket = new_cid
     await asyncio.get_running_loop().create_datagram_endpoint(lambda: client, sock=sock)
-    if new_cid:
-        client.change_connection_id()
     client.transmit()
 
 

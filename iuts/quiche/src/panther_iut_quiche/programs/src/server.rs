@@ -129,6 +129,7 @@ fn run() -> Result<(), Exit> {
         key: net::random_bytes::<32>(),
         evidence,
         peers: HashMap::new(),
+        aliases: HashMap::new(),
         out: vec![0; transport::MAX_SEND_PAYLOAD],
     };
     server.serve();
@@ -166,6 +167,9 @@ struct Server {
     key: [u8; 32],
     evidence: Evidence,
     peers: HashMap<ConnectionId<'static>, Peer>,
+    /// The spare connection IDs the server gave its clients, each to the key of its
+    /// connection in `peers`: a client that migrates uses one of them.
+    aliases: HashMap<ConnectionId<'static>, ConnectionId<'static>>,
     out: Vec<u8>,
 }
 
@@ -195,7 +199,7 @@ impl Server {
                 self.receive(&mut buf);
             }
             let now = Instant::now();
-            for peer in self.peers.values_mut() {
+            for (key, peer) in self.peers.iter_mut() {
                 if peer.conn.timeout_instant().is_some_and(|at| at <= now) {
                     peer.conn.on_timeout();
                 }
@@ -207,6 +211,8 @@ impl Server {
                     peer.conn.close(false, 0, b"handshake timeout").ok();
                 }
                 peer.answer(&self.root, &self.h3_config, &self.offered, &mut buf);
+                peer.follow_paths();
+                peer.offer_connection_ids(key, &mut self.aliases);
             }
             self.flush();
             self.peers.retain(|_, peer| {
@@ -215,6 +221,8 @@ impl Server {
                 }
                 !peer.conn.is_closed()
             });
+            let peers = &self.peers;
+            self.aliases.retain(|_, key| peers.contains_key(key));
         }
     }
 
@@ -250,6 +258,8 @@ impl Server {
         let derived = self.connection_id(&incoming.dcid);
         let key = if self.peers.contains_key(&incoming.dcid) {
             incoming.dcid.clone()
+        } else if let Some(key) = self.aliases.get(&incoming.dcid) {
+            key.clone()
         } else if self.peers.contains_key(&derived) {
             derived
         } else {
@@ -486,6 +496,43 @@ impl Peer {
             self.http09_requests(root, buf);
         }
         self.send_responses();
+    }
+
+    /// Logs what happened to the connection's paths: a client's new address, its
+    /// validation, the move of the connection onto it.
+    fn follow_paths(&mut self) {
+        while let Some(event) = self.conn.path_event_next() {
+            log::info!("{} path: {event:?}", self.conn.trace_id());
+        }
+    }
+
+    /// Gives the client as many spare connection IDs as both sides allow (a client
+    /// migrates with a fresh one), and forgets those it retired. `key` is the
+    /// connection's key in the server's table, which `aliases` maps each ID to.
+    fn offer_connection_ids(
+        &mut self,
+        key: &ConnectionId<'static>,
+        aliases: &mut HashMap<ConnectionId<'static>, ConnectionId<'static>>,
+    ) {
+        while let Some(retired) = self.conn.retired_scid_next() {
+            aliases.remove(&retired);
+        }
+        if !self.conn.is_established() {
+            return;
+        }
+        while self.conn.scids_left() > 0 {
+            let id =
+                ConnectionId::from_vec(net::random_bytes::<{ quiche::MAX_CONN_ID_LEN }>().to_vec());
+            let reset_token = u128::from_be_bytes(net::random_bytes::<16>());
+            if let Err(e) = self.conn.new_scid(&id, reset_token, false) {
+                log::warn!(
+                    "{} a spare connection ID was not issued: {e}",
+                    self.conn.trace_id()
+                );
+                return;
+            }
+            aliases.insert(id, key.clone());
+        }
     }
 
     fn http09_requests(&mut self, root: &Path, buf: &mut [u8]) {

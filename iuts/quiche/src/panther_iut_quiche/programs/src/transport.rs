@@ -14,6 +14,8 @@ pub const MAX_SEND_PAYLOAD: usize = 1350;
 /// parameter says: RFC 9000 (section 18.2) caps UDP payloads at 65527 bytes, and peers such
 /// as picoquic close the connection (TRANSPORT_PARAMETER_ERROR) on a larger value.
 const MAX_RECV_PAYLOAD: usize = 65527;
+/// Connection IDs (and so paths) each side may have active at once.
+const ACTIVE_CONNECTION_IDS: u64 = 8;
 pub const HQ_INTEROP: &[u8] = b"hq-interop";
 pub const H3: &[u8] = b"h3";
 /// Connection close code of a clean end: H3_NO_ERROR over HTTP/3, 0 otherwise.
@@ -130,7 +132,10 @@ impl Transport {
         config.set_initial_max_streams_bidi(self.max_streams_bidi);
         // HTTP/3 needs three unidirectional streams per side (control, QPACK encoder, decoder).
         config.set_initial_max_streams_uni(16);
-        config.set_disable_active_migration(true);
+        // Room for a path per NAT rebinding or migration: quiche keeps at most this many
+        // paths per connection (and asks the peer for as many connection IDs), so with the
+        // default of 2 a server drops every packet of a client's second new address.
+        config.set_active_connection_id_limit(ACTIVE_CONNECTION_IDS);
         if self.early_data {
             config.enable_early_data();
         }
