@@ -10,9 +10,12 @@ holds (see :mod:`panther.runner.watchdog`):
 
 When the input ends (the harness ended, however: SIGKILL included), it kills every
 process of the run and exits. A process of the run is one whose environment holds
-the run's marker, one of a reported session that started after the watchdog did
-(a recycled id is never someone else's run), or a watched one. Nothing else is
-touched: other runs on the machine have other markers and sessions.
+the run's marker, one of a reported session, or a watched one. Nothing else is
+touched: other runs on the machine have other markers and sessions. Process ids are
+recycled (on a busy machine within minutes: the default limit is 32768), so a
+session or a watched process is known by its id *and* the start time its process had
+when it was reported: a new process that got the id of one of ours, or a new session
+led by it (a container's init, another run's service), is not ours.
 
 Standard library only: it starts in milliseconds, whatever the harness's
 environment holds.
@@ -41,6 +44,12 @@ def _stat_fields(pid: int) -> list[bytes] | None:
     return data.rsplit(b")", 1)[1].split()
 
 
+def _started(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot), or None when there is no such process."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields is not None else None
+
+
 def _environment_holds(pid: int, marker: bytes) -> bool:
     try:
         with open(f"/proc/{pid}/environ", "rb") as stream:
@@ -53,12 +62,25 @@ def _environment_holds(pid: int, marker: bytes) -> bool:
 class Run:
     marker: bytes
     born_after: int
-    sessions: set[int] = field(default_factory=set)
-    watched: set[int] = field(default_factory=set)
+    #: Reported session -> when its leader started (None: it had already ended).
+    sessions: dict[int, int | None] = field(default_factory=dict)
+    #: Watched process -> when it started.
+    watched: dict[int, int | None] = field(default_factory=dict)
     spared: set[int] = field(default_factory=set)
+
+    def _session_is_ours(self, session: int, leaders: dict[int, bool]) -> bool:
+        if session not in self.sessions:
+            return False
+        if session not in leaders:
+            # A live leader that started at another time leads a new session with the
+            # same id: ours ended (the kernel recycles an id only once nothing uses it).
+            now = _started(session)
+            leaders[session] = now is None or self.sessions[session] in (None, now)
+        return leaders[session]
 
     def processes(self) -> list[int]:
         found = []
+        leaders: dict[int, bool] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) in self.spared:
                 continue
@@ -66,7 +88,10 @@ class Run:
             fields = _stat_fields(pid)
             if fields is None or fields[0] == b"Z":
                 continue
-            ours = int(fields[19]) >= self.born_after and (int(fields[3]) in self.sessions or pid in self.watched)
+            started = int(fields[19])
+            ours = started >= self.born_after and (
+                self._session_is_ours(int(fields[3]), leaders) or self.watched.get(pid, -1) == started
+            )
             if ours or _environment_holds(pid, self.marker):
                 found.append(pid)
         return found
@@ -97,9 +122,9 @@ def main(argv: list[str]) -> int:
         if len(words) == 2 and words[1].isdigit():
             number = int(words[1])
             if words[0] == "session":
-                run.sessions.add(number)
+                run.sessions[number] = _started(number)
             elif words[0] == "watch":
-                run.watched.add(number)
+                run.watched[number] = _started(number)
             elif words[0] == "spare":
                 run.spared.add(number)
         elif words == ["sweep"]:
