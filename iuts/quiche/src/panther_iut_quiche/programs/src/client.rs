@@ -528,7 +528,7 @@ impl Connection<'_> {
             let at = *progress.finished_at.get_or_insert_with(Instant::now);
             // A later connection resumes this one's session: give the ticket a moment.
             if !self.wait_for_ticket || conn.session().is_some() || at.elapsed() > TICKET_WAIT {
-                conn.close(true, transport::no_error(&self.alpn), b"").ok();
+                close_answered(conn);
                 return Ok(Some(String::new()));
             }
         }
@@ -709,6 +709,17 @@ impl Request {
     }
 }
 
+/// Closes a connection whose requests are all answered, with a transport-level NO_ERROR
+/// rather than the application's. quiche 0.29.3 writes an application close only into
+/// 1-RTT packets; while the Handshake packet with the client's Finished is
+/// unacknowledged it keeps choosing the Handshake space for a resend it may not make
+/// while closing, and so sends an ACK-only Handshake packet on every call and never
+/// closes (a client that had its file under 30 % corruption flooded the path with
+/// millions of them).
+fn close_answered(conn: &mut quiche::Connection) {
+    conn.close(false, 0, b"").ok();
+}
+
 fn receive(socket: &UdpSocket, conn: &mut quiche::Connection, buf: &mut [u8], local: SocketAddr) {
     loop {
         match socket.recv_from(buf) {
@@ -766,6 +777,141 @@ mod tests {
         );
         assert!(parse_url("http://a/").is_err());
         assert!(parse_url("https://[::1/").is_err());
+    }
+
+    /// A self-signed certificate and its key, as PEM files in a new folder.
+    fn certificate() -> (std::path::PathBuf, std::path::PathBuf) {
+        use boring::asn1::Asn1Time;
+        use boring::ec::{EcGroup, EcKey};
+        use boring::hash::MessageDigest;
+        use boring::nid::Nid;
+        use boring::pkey::PKey;
+        use boring::x509::{X509Builder, X509NameBuilder};
+
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "localhost").unwrap();
+        let name = name.build();
+        let mut cert = X509Builder::new().unwrap();
+        cert.set_version(2).unwrap();
+        cert.set_subject_name(&name).unwrap();
+        cert.set_issuer_name(&name).unwrap();
+        cert.set_pubkey(&key).unwrap();
+        cert.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        cert.set_not_after(&Asn1Time::days_from_now(1).unwrap())
+            .unwrap();
+        cert.sign(&key, MessageDigest::sha256()).unwrap();
+        let folder = std::env::temp_dir().join(format!(
+            "panther-quiche-test-{}-{:x}",
+            std::process::id(),
+            u64::from_be_bytes(net::random_bytes::<8>())
+        ));
+        std::fs::create_dir_all(&folder).unwrap();
+        let (cert_file, key_file) = (folder.join("cert.pem"), folder.join("key.pem"));
+        std::fs::write(&cert_file, cert.build().to_pem().unwrap()).unwrap();
+        std::fs::write(&key_file, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+        (cert_file, key_file)
+    }
+
+    fn config(alpn: &[u8]) -> quiche::Config {
+        let mut config = quiche::Config::new(quiche::PROTOCOL_VERSION).unwrap();
+        config.set_application_protos(&[alpn]).unwrap();
+        config.set_initial_max_data(1 << 20);
+        config.set_initial_max_stream_data_bidi_local(1 << 20);
+        config.set_initial_max_stream_data_bidi_remote(1 << 20);
+        config.set_initial_max_streams_bidi(10);
+        config.set_max_idle_timeout(30_000);
+        config
+    }
+
+    /// Hands every datagram `from` sends to `to`; how many there were.
+    fn deliver(
+        from: &mut quiche::Connection,
+        to: &mut quiche::Connection,
+        from_addr: SocketAddr,
+        to_addr: SocketAddr,
+    ) -> usize {
+        let mut out = [0; 1500];
+        let mut count = 0;
+        while let Ok((len, _)) = from.send(&mut out) {
+            count += 1;
+            to.recv(
+                &mut out[..len],
+                quiche::RecvInfo {
+                    from: from_addr,
+                    to: to_addr,
+                },
+            )
+            .ok();
+        }
+        count
+    }
+
+    /// The flood of a client that had its answer while the Handshake packet with its
+    /// Finished was still unacknowledged (lost, as under the corruption cases), then
+    /// closed: quiche chose the Handshake space for the resend it may not make while
+    /// closing, and with an application close sent an ACK-only Handshake packet on
+    /// every call, forever.
+    #[test]
+    fn a_client_closing_with_its_finished_unacknowledged_stops_sending() {
+        let (cert_file, key_file) = certificate();
+        let mut server_config = config(transport::HQ_INTEROP);
+        server_config
+            .load_cert_chain_from_pem_file(cert_file.to_str().unwrap())
+            .unwrap();
+        server_config
+            .load_priv_key_from_pem_file(key_file.to_str().unwrap())
+            .unwrap();
+        let mut client_config = config(transport::HQ_INTEROP);
+        client_config.verify_peer(false);
+        let (client_addr, server_addr): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:1000".parse().unwrap(),
+            "127.0.0.1:2000".parse().unwrap(),
+        );
+        let mut client = quiche::connect(
+            Some("localhost"),
+            &ConnectionId::from_vec(vec![1; 16]),
+            client_addr,
+            server_addr,
+            &mut client_config,
+        )
+        .unwrap();
+        let mut server = quiche::accept(
+            &ConnectionId::from_vec(vec![2; 16]),
+            None,
+            server_addr,
+            client_addr,
+            &mut server_config,
+        )
+        .unwrap();
+        while !client.is_established() {
+            deliver(&mut client, &mut server, client_addr, server_addr);
+            deliver(&mut server, &mut client, server_addr, client_addr);
+        }
+        // The client's Finished is lost, and its probe timer fires.
+        let mut out = [0; 1500];
+        while client.send(&mut out).is_ok() {}
+        std::thread::sleep(
+            client
+                .timeout()
+                .expect("a Finished in flight arms the timer"),
+        );
+        client.on_timeout();
+
+        close_answered(&mut client);
+        let mut sent = 0;
+        for _ in 0..1000 {
+            if client.send(&mut out).is_ok() {
+                sent += 1;
+            }
+        }
+        std::fs::remove_dir_all(cert_file.parent().unwrap()).ok();
+        assert!(
+            sent <= 3,
+            "the closing client sent {sent} datagrams in 1000 calls"
+        );
     }
 
     #[test]
