@@ -138,8 +138,9 @@ def test_an_interop_case_docker_cannot_give_is_unsupported_in_docker(case: str, 
 
 
 def test_a_killed_harness_leaves_no_relay_running(docker_client: Any, image_marker: str, tmp_path: Path) -> None:
-    """Its watchdog ends the relay as it ends the services; the next clean-up removes the container."""
-    experiment = echo_experiment("killed", image_marker, steps={"wait": FOREVER}, timeout=FOREVER)
+    """Its watchdog ends the relay as it ends the services; the next clean-up removes the container.
+    No client: a test whose client has had its echoes is over (relay included) at once."""
+    experiment = echo_experiment("killed", image_marker, client=False, steps={"wait": FOREVER}, timeout=FOREVER)
     experiment["tests"][0]["network_environment"]["path"] = {}
     harness = HarnessProcess(experiment, tmp_path)
     try:
